@@ -1,0 +1,109 @@
+"""The chat UI: Gradio wired to the assistant runtime. No logic lives here."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from assistant.offline import enforce_offline
+
+enforce_offline()
+
+import gradio as gr  # noqa: E402
+
+from assistant.dialogue import Assistant, Reply  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+
+log = logging.getLogger(__name__)
+SORRY = "Sorry, something went wrong on our side. Please try again in a moment."
+TITLE = "Fjord & Pine customer service"
+
+
+def sources_line(reply: Reply) -> str:
+    if not reply.sources:
+        return ""
+    items = " · ".join(f"{s.title} ({s.source}, {s.score:.2f})" for s in reply.sources)
+    return f"\n\n<sub>Sources: {items}</sub>"
+
+
+def build_ui(bot: Assistant) -> gr.Blocks:
+    """The customer chat page, plus the ``/ask`` and ``/feedback`` API endpoints."""
+
+    def chat(message: str, history: list[dict[str, Any]], session_id: str, turns: dict[int, str]) -> Iterator[Any]:
+        history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
+        yield history, "", turns
+        try:
+            for item in bot.respond_stream(message, session_id=session_id):
+                if isinstance(item, Reply):
+                    history[-1] = {"role": "assistant", "content": item.text + sources_line(item)}
+                    turns = {**turns, len(history) - 1: item.turn_id}
+                else:
+                    history[-1] = {"role": "assistant", "content": item or "…"}
+                yield history, "", turns
+        except Exception:  # the page gets a sentence, the log gets the traceback
+            log.exception("turn failed")
+            history[-1] = {"role": "assistant", "content": SORRY}
+            yield history, "", turns
+
+    def on_like(turns: dict[int, str], data: gr.LikeData) -> None:
+        index = data.index if isinstance(data.index, int) else data.index[0]
+        turn_id = turns.get(index) or turns.get(str(index))  # type: ignore[call-overload]
+        if turn_id:
+            try:
+                bot.feedback(turn_id, bool(data.liked))
+            except Exception:
+                log.exception("feedback not stored")
+                gr.Warning("Your feedback could not be saved.")
+
+    def ask(message: str, session_id: str) -> dict[str, Any]:
+        """Answer one message in a session; returns the reply as JSON."""
+        try:
+            return bot.respond(message, session_id=session_id or "api").model_dump(mode="json")
+        except Exception:
+            log.exception("turn failed")
+            return {"text": SORRY, "error": True}
+
+    def feedback(turn_id: str, liked: bool) -> bool:
+        """Thumbs up (true) or down (false) for a turn; returns whether it was stored."""
+        try:
+            return bot.feedback(turn_id, liked)
+        except Exception:
+            log.exception("feedback not stored")
+            return False
+
+    with gr.Blocks(title=TITLE) as demo:
+        gr.Markdown(f"## {TITLE}\nAsk about our products, your order, delivery, returns or payment.")
+        session = gr.State(lambda: uuid.uuid4().hex)
+        turns = gr.State({})
+        chatbot = gr.Chatbot(label="Chat", height=520, feedback_options=("Like", "Dislike"))
+        with gr.Row():
+            box = gr.Textbox(placeholder="Type your message…", show_label=False, scale=8, autofocus=True)
+            send = gr.Button("Send", variant="primary", scale=1)
+        for trigger in (box.submit, send.click):
+            trigger(chat, [box, chatbot, session, turns], [chatbot, box, turns], api_visibility="private")
+        chatbot.like(on_like, [turns], None, api_visibility="private")
+        gr.api(ask, api_name="ask")
+        gr.api(feedback, api_name="feedback")
+    return demo
+
+
+def serve(settings: Settings | None = None, block: bool = True) -> gr.Blocks:
+    settings = settings or Settings()
+    bot = Assistant.load(settings)
+    demo = build_ui(bot)
+    demo.queue(default_concurrency_limit=4)
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        show_error=False,
+        prevent_thread_lock=not block,
+        quiet=False,
+    )
+    return demo
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    serve()

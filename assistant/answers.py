@@ -1,0 +1,109 @@
+"""Replies built straight from the shop's data: catalogue facts and curated answers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.knowledge import KnowledgeBase, Passage, Product
+
+_ASPECTS: dict[str, re.Pattern[str]] = {
+    "price": re.compile(r"\b(price|prices|cost|costs|how much|expensive|cheap|€|eur|euro)", re.I),
+    "stock": re.compile(r"\b(stock|available|availability|in store|sold out|left|have it|do you have)", re.I),
+    "size": re.compile(r"\b(size|sizes|fit|fits|xs|s|m|l|xl|xxl|small|medium|large|eu \d\d)\b", re.I),
+    "colour": re.compile(r"\b(colou?rs?|black|blue|green|red|grey|gray|white|navy|olive|orange|yellow|brown|beige|purple|pink)\b", re.I),
+    "material": re.compile(r"\b(material|made of|fabric|wool|merino|cotton|polyester|polyamide|nylon|down|leather|waterproof|breathable|recycled)", re.I),
+    "care": re.compile(r"\b(wash|washing|care|clean|dry|iron|tumble)", re.I),
+    "weight": re.compile(r"\b(weigh|weight|heavy|light|grams?)\b", re.I),
+    "features": re.compile(r"\b(feature|features|pocket|hood|zip|laptop|waterproof|rating|warm|temperature)", re.I),
+}
+
+
+def asked_aspects(question: str) -> list[str]:
+    return [name for name, pattern in _ASPECTS.items() if pattern.search(question)]
+
+
+def _variant_filter(product: Product, question: str) -> tuple[str | None, str | None]:
+    q = f" {question.lower()} "
+    colour = next((v.color for v in product.variants if f" {v.color.lower()}" in q), None)
+    size = next(
+        (v.size for v in product.variants if v.size and re.search(rf"(?<![\w]){re.escape(v.size.lower())}(?![\w])", q)),
+        None,
+    )
+    return colour, size
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def catalogue_answer(product: Product, question: str) -> str:
+    """Answer a product question from the catalogue fields, exactly as they are written."""
+    aspects = asked_aspects(question)
+    colour, size = _variant_filter(product, question)
+    parts: list[str] = []
+    if colour or size:
+        matching = [v for v in product.variants if (not colour or v.color == colour) and (not size or v.size == size)]
+        wanted = " ".join(x for x in (colour, f"size {size}" if size else None) if x)
+        in_stock = [v for v in matching if v.stock > 0]
+        if not matching:
+            parts.append(f"The {product.name} is not made in {wanted}.")
+        elif in_stock:
+            listing = _join([f"{v.label} ({v.stock} in stock)" for v in in_stock])
+            parts.append(f"Yes, the {product.name} is available in {wanted}: {listing}.")
+        else:
+            parts.append(f"Sorry, the {product.name} in {wanted} is currently out of stock.")
+    if "price" in aspects or not aspects:
+        parts.append(f"The {product.name} costs {product.price_text}.")
+    if ("stock" in aspects or "size" in aspects or "colour" in aspects or not aspects) and not (colour or size):
+        available = product.in_stock
+        if not available:
+            parts.append("It is currently out of stock in all variants.")
+        else:
+            colours = list(dict.fromkeys(v.color for v in available))
+            sizes = list(dict.fromkeys(v.size for v in available if v.size))
+            line = f"In stock in {_join(colours)}"
+            line += f", sizes {_join(sizes)}." if sizes else "."
+            parts.append(line)
+            sold_out = [v.label for v in product.variants if v.stock == 0]
+            if sold_out and len(sold_out) <= 6:
+                parts.append(f"Sold out: {_join(sold_out)}.")
+    if "material" in aspects:
+        parts.append(f"Materials: {'; '.join(product.materials)}.")
+    if "features" in aspects and product.features:
+        parts.append(f"Features: {'; '.join(product.features)}.")
+    if "care" in aspects:
+        parts.append(f"Care: {product.care}")
+    if "weight" in aspects and product.weight_g:
+        parts.append(f"It weighs {product.weight_g} g.")
+    if not aspects:
+        first = re.split(r"(?<=[.!?])\s", product.description.strip(), maxsplit=1)[0]
+        parts.insert(0, first)
+    return " ".join(parts)
+
+
+def recommendation_answer(products: Sequence[Product]) -> str:
+    """Up to three in-stock products, each with a one-line reason from its catalogue fields."""
+    if not products:
+        return ""
+    lines = ["Here are some suggestions from our catalogue:"]
+    for p in products[:3]:
+        reason = p.features[0] if p.features else re.split(r"(?<=[.!?])\s", p.description.strip(), maxsplit=1)[0]
+        lines.append(f"- **{p.name}** ({p.price_text}): {reason.rstrip('.')}.")
+    return "\n".join(lines)
+
+
+def curated_answer(passage: Passage, kb: KnowledgeBase) -> str:
+    """The text a support lead wrote for this passage (FAQ answer or policy section)."""
+    kind, _, rest = passage.id.partition(":")
+    article_id, _, section = rest.partition("#")
+    article = kb.article(article_id)
+    if article is None:
+        return passage.text
+    if kind == "faq" or not section:
+        return article.body.strip()
+    lines = passage.text.split("\n", 1)
+    return lines[1].strip() if len(lines) > 1 else passage.text

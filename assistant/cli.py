@@ -1,0 +1,134 @@
+"""Command line: ``python -m assistant <command>``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Annotated
+
+import typer
+
+from assistant.errors import AssistantError
+from assistant.offline import enforce_offline
+from assistant.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Fjord & Pine shop assistant.")
+kb_app = typer.Typer(no_args_is_help=True, help="The knowledge folder and its index.")
+logs_app = typer.Typer(no_args_is_help=True, help="The turn log.")
+app.add_typer(kb_app, name="kb")
+app.add_typer(logs_app, name="logs")
+
+
+def _fail(err: Exception) -> None:
+    typer.secho(f"error: {err}", fg="red", err=True)
+    raise typer.Exit(1)
+
+
+@app.command("prepare")
+def prepare_cmd() -> None:
+    """Convert the reply model, sync the knowledge index, train the classifier if missing."""
+    from assistant.prepare import prepare
+
+    try:
+        report = prepare(Settings())
+    except AssistantError as err:
+        _fail(err)
+    for problem in report.problems:
+        typer.secho(f"warning: {problem}", fg="yellow", err=True)
+    typer.echo(f"knowledge index: {report.sync.summary()}")
+    typer.echo(f"intent classifier: {report.classifier}{' (trained now)' if report.trained_classifier else ''}")
+    typer.echo(f"ready in {report.seconds:.1f} s")
+
+
+@app.command("serve")
+def serve_cmd(
+    skip_prepare: Annotated[bool, typer.Option(help="Start without checking models and index.")] = False,
+) -> None:
+    """Prepare what is missing, then start the chat UI."""
+    from assistant.prepare import prepare
+
+    settings = Settings()
+    try:
+        if not skip_prepare:
+            report = prepare(settings)
+            for problem in report.problems:
+                typer.secho(f"warning: {problem}", fg="yellow", err=True)
+            typer.echo(f"knowledge index: {report.sync.summary()}; prepared in {report.seconds:.1f} s")
+        from app import serve
+
+        serve(settings)
+    except AssistantError as err:
+        _fail(err)
+
+
+@app.command("ask")
+def ask_cmd(message: str, session: str = "cli") -> None:
+    """Answer one message and print the reply as JSON."""
+    from assistant.dialogue import Assistant
+
+    try:
+        reply = Assistant.load(Settings()).respond(message, session_id=session)
+    except AssistantError as err:
+        _fail(err)
+    typer.echo(reply.model_dump_json(indent=2))
+
+
+@kb_app.command("check")
+def kb_check() -> None:
+    """Validate the knowledge folder; exit 1 if any file has a problem."""
+    from assistant.knowledge import load_knowledge
+
+    settings = Settings()
+    kb = load_knowledge(settings.knowledge_dir)
+    for problem in kb.problems:
+        typer.secho(str(problem), fg="red", err=True)
+    typer.echo(f"{len(kb.products)} products, {len(kb.articles)} articles, {len(kb.problems)} problems")
+    raise typer.Exit(1 if kb.problems else 0)
+
+
+@kb_app.command("sync")
+def kb_sync() -> None:
+    """Embed added and changed entries into the index and delete removed ones."""
+    from assistant.prepare import sync_knowledge
+
+    try:
+        report, problems = sync_knowledge(Settings())
+    except AssistantError as err:
+        _fail(err)
+    for problem in problems:
+        typer.secho(f"warning: {problem}", fg="yellow", err=True)
+    typer.echo(report.summary())
+    for pid in report.added:
+        typer.echo(f"  + {pid}")
+    for pid in report.changed:
+        typer.echo(f"  ~ {pid}")
+    for pid in report.removed:
+        typer.echo(f"  - {pid}")
+
+
+@logs_app.command("path")
+def logs_path() -> None:
+    """Print where the turn log is."""
+    typer.echo(str(Settings().log_path))
+
+
+@logs_app.command("list")
+def logs_list(limit: int = 20, session: str | None = None) -> None:
+    """Print the latest turns, newest first, one JSON object per line."""
+    from assistant.turnlog import TurnLog
+
+    for record in TurnLog(Settings().log_path).recent(limit=limit, session_id=session):
+        typer.echo(record.model_dump_json())
+
+
+def main() -> None:
+    enforce_offline()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("httpx", "chromadb", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    app()
+
+
+if __name__ == "__main__":
+    main()

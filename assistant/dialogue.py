@@ -1,0 +1,456 @@
+"""The dialogue loop: one customer message in, one grounded reply out, every turn logged.
+
+    bot = Assistant.load()
+    reply = bot.respond("Where is my order 104233?", session_id="s1")
+
+Routing follows the intent's route in the taxonomy. Replies come, in order of
+preference, from the shop's own data (fixed texts, catalogue fields, curated FAQ
+and policy answers), then from the language model grounded on retrieved passages
+and checked for invented facts, and when nothing relevant is known, from an
+honest "I don't know" with the offer of a human.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+from collections import OrderedDict, deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel
+
+from assistant import faithfulness
+from assistant.answers import catalogue_answer, curated_answer, recommendation_answer
+from assistant.entities import Entities, extract, mentioned_products
+from assistant.errors import AssistantError, ModelMissingError
+from assistant.generation import Generation, ReplyGenerator
+from assistant.index import Hit, KnowledgeIndex
+from assistant.intents import IntentClassifier, IntentPrediction
+from assistant.knowledge import KnowledgeBase, Passage, load_knowledge
+from assistant.prompts import PromptLibrary
+from assistant.registry import ModelRegistry
+from assistant.retrieval import Retrieved, Retriever
+from assistant.settings import Settings
+from assistant.taxonomy import OUT_OF_SCOPE, Taxonomy, load_taxonomy
+from assistant.turnlog import TurnLog, TurnRecord
+
+log = logging.getLogger(__name__)
+
+SHOP_NAME = "Fjord & Pine"
+Strategy = Literal[
+    "fixed", "clarify", "fallback", "handoff", "ask", "curated", "catalogue", "generated", "extractive", "dont_know", "empty"
+]
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+
+
+class Source(BaseModel):
+    """A passage a reply was built from."""
+
+    id: str
+    title: str
+    score: float
+    source: str
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Reply(BaseModel):
+    """What the assistant answered, why, and what it cost."""
+
+    turn_id: str
+    session_id: str
+    text: str
+    intent: str | None
+    confidence: float
+    route: str
+    strategy: Strategy
+    sources: list[Source] = []
+    handoff: bool = False
+    entities: Entities = Entities()
+    timings_ms: dict[str, float] = {}
+    usage: Usage = Usage()
+    faithful: bool | None = None
+    prompt: str | None = None
+    notices: list[str] = []
+
+
+@dataclass
+class Session:
+    """What the assistant remembers of one conversation."""
+
+    history: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=20))
+    order_number: str | None = None
+    email: str | None = None
+    skus: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Draft:
+    text: str = ""
+    strategy: Strategy = "fixed"
+    hits: list[Hit] = field(default_factory=list)
+    used: list[Hit] = field(default_factory=list)
+    handoff: bool = False
+    generation: Generation | None = None
+    faithful: bool | None = None
+    unsupported: list[str] | None = None
+
+
+def clean_message(text: str, limit: int) -> tuple[str, list[str]]:
+    """Printable text of at most ``limit`` characters, plus notices about what was changed."""
+    notices = []
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    text = str(text or "")
+    cleaned = _CONTROL.sub(" ", text)
+    if text and len(cleaned.strip()) < 0.5 * len(text.strip()):
+        return "", ["unreadable"]
+    cleaned = " ".join(cleaned.split())
+    if len(cleaned) > limit:
+        cleaned = cleaned[:limit]
+        notices.append("truncated")
+    return cleaned, notices
+
+
+class Assistant:
+    """The shop assistant: classifier, retriever, generator, prompts and turn log wired together."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        classifier: IntentClassifier,
+        retriever: Retriever,
+        generator: ReplyGenerator,
+        prompts: PromptLibrary,
+        turn_log: TurnLog,
+        knowledge: KnowledgeBase,
+        taxonomy: Taxonomy,
+    ) -> None:
+        self.settings = settings
+        self.classifier = classifier
+        self.retriever = retriever
+        self.generator = generator
+        self.prompts = prompts
+        self.turn_log = turn_log
+        self.knowledge = knowledge
+        self.taxonomy = taxonomy
+        self._passages: dict[str, Passage] = {p.id: p for p in knowledge.passages()}
+        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._lock = threading.Lock()
+        self._unsaved: list[TurnRecord] = []
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, warm: bool = True) -> Assistant:
+        """Build the assistant from an installation prepared by ``python -m assistant prepare``."""
+        settings = settings or Settings()
+        intents = ModelRegistry(settings.models_dir / "intents").active()
+        if intents is None:
+            raise ModelMissingError(
+                f"no trained intent classifier in {settings.models_dir / 'intents'}; run: python -m finetune intents"
+            )
+        adapter = settings.adapter or ModelRegistry(settings.models_dir / "replies").active()
+        knowledge = load_knowledge(settings.knowledge_dir)
+        for problem in knowledge.problems:
+            log.warning("knowledge: %s", problem)
+        index = KnowledgeIndex(settings.chroma_dir, settings.collection)
+        bot = cls(
+            settings=settings,
+            classifier=IntentClassifier(intents, threads=settings.threads),
+            retriever=Retriever(index, top_k=settings.top_k, min_relevance=settings.min_relevance),
+            generator=ReplyGenerator(
+                settings.lm_dir,
+                adapter_dir=adapter,
+                device=settings.device,
+                dtype=settings.lm_dtype,
+                max_new_tokens=settings.max_new_tokens,
+                threads=settings.threads,
+            ),
+            prompts=PromptLibrary(settings.prompts_dir),
+            turn_log=TurnLog(settings.log_path),
+            knowledge=knowledge,
+            taxonomy=load_taxonomy(settings.taxonomy_file),
+        )
+        if warm:
+            bot.warm_up()
+        return bot
+
+    def warm_up(self) -> None:
+        self.classifier.warm_up()
+        self.retriever.warm_up()
+        self.generator.warm_up()
+        self.turn_log.warm_up()
+
+    # --- sessions -------------------------------------------------------------
+
+    def session(self, session_id: str) -> Session:
+        with self._lock:
+            sess = self._sessions.get(session_id)
+            if sess is None:
+                sess = self._sessions[session_id] = Session()
+                while len(self._sessions) > self.settings.session_limit:
+                    self._sessions.popitem(last=False)
+            self._sessions.move_to_end(session_id)
+            return sess
+
+    # --- the turn ---------------------------------------------------------------
+
+    def respond(self, text: str, session_id: str = "default") -> Reply:
+        """Answer one customer message; the turn is logged."""
+        final = None
+        for item in self.respond_stream(text, session_id):
+            if isinstance(item, Reply):
+                final = item
+        assert final is not None
+        return final
+
+    def respond_stream(self, text: str, session_id: str = "default") -> Iterator[str | Reply]:
+        """Yield the reply text as it grows, then the finished ``Reply``."""
+        start = time.perf_counter()
+        timings: dict[str, float] = {}
+        message, notices = clean_message(text, self.settings.max_message_chars)
+        responses = self.prompts.responses
+        sess = self.session(session_id)
+        turn_id = uuid.uuid4().hex
+
+        if not message:
+            key = "unreadable" if "unreadable" in notices else "empty"
+            reply = Reply(
+                turn_id=turn_id, session_id=session_id, text=responses.render(key), intent=None,
+                confidence=0.0, route="none", strategy="empty", notices=notices,
+            )
+            yield reply.text
+            yield reply
+            return
+
+        t = time.perf_counter()
+        prediction = self.classifier.run(message)
+        timings["classify"] = _ms(t)
+        entities = extract(message, self.knowledge.products)
+        if entities.order_numbers:
+            sess.order_number = entities.order_numbers[-1]
+        if entities.emails:
+            sess.email = entities.emails[-1]
+        route = self.taxonomy.route(prediction.label)
+        if prediction.confidence < self.settings.intent_threshold and prediction.label != OUT_OF_SCOPE:
+            route_name = "clarify"
+        else:
+            route_name = route
+
+        draft = _Draft()
+        stream = self._answer(route_name, prediction, message, sess, entities, draft, timings)
+        shown = ""
+        for piece in stream:
+            shown += piece
+            yield shown
+        if "truncated" in notices:
+            draft.text = f"{draft.text}\n\n_{responses.render('truncated', limit=self.settings.max_message_chars)}_"
+        timings["total"] = _ms(start)
+        gen = draft.generation
+        reply = Reply(
+            turn_id=turn_id,
+            session_id=session_id,
+            text=draft.text,
+            intent=prediction.label,
+            confidence=prediction.confidence,
+            route=route_name,
+            strategy=draft.strategy,
+            sources=[Source(id=h.id, title=h.title, score=h.score, source=h.source) for h in draft.used],
+            handoff=draft.handoff,
+            entities=entities,
+            timings_ms=timings,
+            usage=Usage(
+                prompt_tokens=gen.prompt_tokens if gen else 0, completion_tokens=gen.completion_tokens if gen else 0
+            ),
+            faithful=draft.faithful,
+            prompt=self.prompts.tag if gen else None,
+            notices=notices,
+        )
+        sess.history.append((message, draft.text))
+        self._log(reply, message, draft, timings)
+        yield reply
+
+    def feedback(self, turn_id: str, liked: bool) -> bool:
+        """Record a thumbs up or down; False if the turn is not in the log."""
+        return self.turn_log.set_feedback(turn_id, 1 if liked else -1)
+
+    # --- routes -----------------------------------------------------------------
+
+    def _answer(
+        self,
+        route: str,
+        prediction: IntentPrediction,
+        message: str,
+        sess: Session,
+        entities: Entities,
+        draft: _Draft,
+        timings: dict[str, float],
+    ) -> Iterator[str]:
+        responses = self.prompts.responses
+        if route in ("greeting", "thanks", "goodbye"):
+            draft.text = responses.render(route, shop_name=SHOP_NAME)
+        elif route == "fallback":
+            draft.text, draft.strategy = responses.render("fallback", shop_name=SHOP_NAME), "fallback"
+        elif route == "clarify":
+            options = [self._topic(label) for label, _ in prediction.ranking[:2] if label != OUT_OF_SCOPE]
+            options = options or ["our products", "an order"]
+            draft.text, draft.strategy = responses.render("clarify", shop_name=SHOP_NAME, options=options), "clarify"
+        elif route == "handoff":
+            self._handoff(prediction.label, draft, timings)
+        elif route in ("product", "recommend"):
+            yield from self._products(route, message, sess, entities, draft, timings)
+        elif route == "order" and not sess.order_number:
+            draft.text, draft.strategy = responses.render("ask_order_number", shop_name=SHOP_NAME), "ask"
+        else:
+            yield from self._knowledge(message, sess, draft, timings, order=route == "order")
+        if draft.text and draft.strategy != "generated":
+            yield draft.text
+
+    def _topic(self, label: str) -> str:
+        words = label.replace("_", " ")
+        return {"product info": "a product", "human agent": "talking to a person"}.get(words, words)
+
+    def _handoff(self, intent: str, draft: _Draft, timings: dict[str, float]) -> None:
+        t = time.perf_counter()
+        hits = self.retriever.run("customer service opening hours phone live chat", doc_types=["faq"]).hits
+        timings["retrieve"] = _ms(t)
+        contact = ""
+        if hits and hits[0].topic == "contact" and hits[0].id in self._passages:
+            contact = curated_answer(self._passages[hits[0].id], self.knowledge)
+            draft.used = hits[:1]
+        key = "complaint" if intent == "complaint" else "handoff"
+        draft.text = self.prompts.responses.render(key, shop_name=SHOP_NAME, contact=contact)
+        draft.strategy, draft.handoff = "handoff", True
+
+    def _products(
+        self, route: str, message: str, sess: Session, entities: Entities, draft: _Draft, timings: dict[str, float]
+    ) -> Iterator[str]:
+        t = time.perf_counter()
+        named = entities.skus
+        if route == "product" and not named and sess.skus:
+            named = sess.skus[:1]  # a follow-up about the product discussed before
+        pinned = self.retriever.index.get([f"product:{sku}" for sku in named[:3]])
+        found = self.retriever.run(message, doc_types=["product"])
+        timings["retrieve"] = _ms(t)
+        draft.hits = pinned + [h for h in found.hits if h.id not in {p.id for p in pinned}]
+        if route == "product":
+            target = pinned[0] if pinned else (found.hits[0] if found.relevant else None)
+            product = self.knowledge.product(target.sku) if target else None
+            if product is None:
+                draft.text, draft.strategy = self.prompts.responses.render("dont_know", shop_name=SHOP_NAME), "dont_know"
+                return
+            sess.skus = [product.sku]
+            draft.text, draft.strategy, draft.used = catalogue_answer(product, message), "catalogue", [target]
+            return
+        candidates = [h for h in draft.hits if h.score >= self.settings.min_relevance or h in pinned]
+        products = [p for h in candidates if (p := self.knowledge.product(h.sku)) and p.in_stock]
+        if not products:
+            draft.text, draft.strategy = self.prompts.responses.render("dont_know", shop_name=SHOP_NAME), "dont_know"
+            return
+        chosen = products[:3]
+        sess.skus = [p.sku for p in chosen]
+        draft.used = [h for h in candidates if h.sku in sess.skus]
+        draft.text, draft.strategy = recommendation_answer(chosen), "catalogue"
+        yield from ()
+
+    def _knowledge(
+        self, message: str, sess: Session, draft: _Draft, timings: dict[str, float], order: bool = False
+    ) -> Iterator[str]:
+        responses = self.prompts.responses
+        t = time.perf_counter()
+        found: Retrieved = self.retriever.run(message, doc_types=["faq", "policy"])
+        timings["retrieve"] = _ms(t)
+        draft.hits = found.hits
+        if not found.relevant:
+            draft.text, draft.strategy = responses.render("dont_know", shop_name=SHOP_NAME), "dont_know"
+            return
+        best = found.hits[0]
+        prefix = f"About order {sess.order_number}: " if order and sess.order_number else ""
+        if best.score >= self.settings.curated_threshold and best.id in self._passages:
+            draft.text = prefix + curated_answer(self._passages[best.id], self.knowledge)
+            draft.strategy, draft.used = "curated", [best]
+            return
+        passages = [h for h in found.hits if h.score >= self.settings.min_relevance][:3]
+        history = [
+            m for user, bot in list(sess.history)[-self.settings.history_turns :]
+            for m in ({"role": "user", "content": user}, {"role": "assistant", "content": bot})
+        ]
+        messages = self.prompts.reply.messages(
+            shop_name=SHOP_NAME, question=message, passages=passages, history=history,
+            order_number=sess.order_number or "",
+        )
+        t = time.perf_counter()
+        generation: Generation | None = None
+        for piece in self.generator.stream(messages):
+            if isinstance(piece, Generation):
+                generation = piece
+            else:
+                yield piece
+        timings["generate"] = _ms(t)
+        assert generation is not None
+        context = "\n".join(p.text for p in passages) + "\n" + message + "\n" + (sess.order_number or "")
+        verdict = faithfulness.check(generation.text, context)
+        draft.generation, draft.used = generation, passages
+        draft.faithful, draft.unsupported = verdict.supported, verdict.unsupported
+        if verdict.supported and generation.text:
+            draft.text, draft.strategy = generation.text, "generated"
+            return
+        # Invented facts: fall back to what the shop wrote, and offer a person.
+        draft.text = (
+            prefix
+            + curated_answer(self._passages.get(best.id, _as_passage(best)), self.knowledge)
+            + "\n\n"
+            + responses.render("offer_human", shop_name=SHOP_NAME)
+        )
+        draft.strategy, draft.used = "extractive", [best]
+
+    # --- logging ----------------------------------------------------------------
+
+    def _log(self, reply: Reply, message: str, draft: _Draft, timings: dict[str, float]) -> None:
+        gen = draft.generation
+        record = TurnRecord(
+            id=reply.turn_id,
+            session_id=reply.session_id,
+            user_text=message,
+            intent=reply.intent,
+            confidence=reply.confidence,
+            route=reply.route,
+            retrieved=[{"id": h.id, "score": h.score} for h in draft.hits],
+            prompt=self.prompts.tag,
+            base_model=self.generator.base_model,
+            adapter=self.generator.adapter,
+            classifier=self.classifier.card.version if self.classifier.card else None,
+            reply=reply.text,
+            strategy=reply.strategy,
+            handoff=reply.handoff,
+            timings=timings,
+            prompt_tokens=gen.prompt_tokens if gen else 0,
+            completion_tokens=gen.completion_tokens if gen else 0,
+            faithful=draft.faithful,
+            unsupported=draft.unsupported,
+        )
+        pending = [*self._unsaved, record]
+        self._unsaved = []
+        for i, rec in enumerate(pending):
+            try:
+                self.turn_log.append(rec)
+            except AssistantError as err:
+                log.error("turn not logged, kept in memory to retry: %s", err)
+                self._unsaved = pending[i:]
+                reply.notices.append("not_logged")
+                return
+
+
+def _as_passage(hit: Hit) -> Passage:
+    return Passage(id=hit.id, doc_type=hit.doc_type, title=hit.title, text=hit.text, source=hit.source)
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 1)

@@ -1,0 +1,88 @@
+"""Values customers put in their messages: order numbers, emails, products named."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from assistant.knowledge import Product
+
+_ORDER_CONTEXT = re.compile(r"(?:order|ordernumber|bestellung|purchase|no\.?|number|nr\.?|#)\s*(?:no\.?|number|nr\.?|is|:)?\s*#?\s*(\d{4,10})\b", re.I)
+_ORDER_BARE = re.compile(r"(?<![\d.,€$£])\b(1\d{5})\b(?![.,]\d)")
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_WORD = re.compile(r"[a-z0-9]+")
+_GENERIC = {
+    "jacket", "tee", "t", "shirt", "pants", "trousers", "shorts", "boots", "boot", "shoe", "shoes", "socks",
+    "sock", "hat", "cap", "gloves", "glove", "backpack", "pack", "tent", "bag", "sleeping", "stove", "bottle",
+    "mug", "pot", "fleece", "sweater", "hoodie", "the", "and", "with", "for", "merino", "down", "insulated",
+    "women", "womens", "men", "mens", "kids", "lite", "pro", "l",
+}
+
+
+class Entities(BaseModel):
+    """What was recognised in one message."""
+
+    order_numbers: list[str] = []
+    emails: list[str] = []
+    skus: list[str] = []
+
+
+def order_numbers(text: str) -> list[str]:
+    found = [m.group(1) for m in _ORDER_CONTEXT.finditer(text)]
+    found += [m.group(1) for m in _ORDER_BARE.finditer(text)]
+    return list(dict.fromkeys(found))
+
+
+def emails(text: str) -> list[str]:
+    return list(dict.fromkeys(_EMAIL.findall(text)))
+
+
+_FOLD = str.maketrans({"ø": "o", "å": "a", "æ": "ae", "ß": "ss", "ð": "d", "þ": "th"})
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII form, so "Tromso" matches "Tromsø"."""
+    text = unicodedata.normalize("NFKD", text.lower().translate(_FOLD))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def mentioned_products(text: str, products: Sequence[Product]) -> list[Product]:
+    """Catalogue products the text names, best match first.
+
+    A product counts as named when a distinctive word of its name (not a generic
+    word like "jacket") appears and, if several products share that word, when
+    more of its name matches than of the others'.
+    """
+    words = set(_words(text))
+    text_l = fold(text)
+    scored: list[tuple[float, Product]] = []
+    for p in products:
+        name_words = _words(p.name)
+        distinctive = [w for w in name_words if w not in _GENERIC and len(w) >= 3]
+        if fold(p.name) in text_l or p.sku.lower() in text_l:
+            scored.append((10.0, p))
+            continue
+        if not distinctive or not any(w in words for w in distinctive):
+            continue
+        share = sum(w in words for w in name_words) / len(name_words)
+        scored.append((share, p))
+    if not scored:
+        return []
+    scored.sort(key=lambda s: -s[0])
+    best = scored[0][0]
+    return [p for s, p in scored if s >= best - 1e-9 or s >= 0.67]
+
+
+def extract(text: str, products: Sequence[Product] = ()) -> Entities:
+    return Entities(
+        order_numbers=order_numbers(text),
+        emails=emails(text),
+        skus=[p.sku for p in mentioned_products(text, products)],
+    )

@@ -1,0 +1,180 @@
+"""The knowledge index: passages from ``knowledge/`` in a persistent Chroma collection.
+
+Sync is incremental: each passage carries a content hash in its metadata, so only
+added or changed passages are embedded and removed ones are deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from assistant.embedding import MiniLMEmbedding
+from assistant.errors import AssistantError
+from assistant.knowledge import DocType, Passage
+
+log = logging.getLogger(__name__)
+BATCH = 64
+
+
+class SyncReport(BaseModel):
+    """What one sync did to the index."""
+
+    added: list[str] = []
+    changed: list[str] = []
+    removed: list[str] = []
+    unchanged: int = 0
+
+    @property
+    def total_embedded(self) -> int:
+        return len(self.added) + len(self.changed)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.changed)} changed, "
+            f"{len(self.removed)} removed, {self.unchanged} unchanged"
+        )
+
+
+class Hit(BaseModel):
+    """A retrieved passage with its cosine similarity to the question."""
+
+    id: str
+    title: str
+    doc_type: DocType
+    source: str
+    score: float
+    text: str
+    sku: str = ""
+    category: str = ""
+    topic: str = ""
+
+
+class KnowledgeIndex:
+    """Chroma collection of knowledge passages embedded with the packaged MiniLM."""
+
+    def __init__(self, path: Path, collection: str = "knowledge", embedder: MiniLMEmbedding | None = None) -> None:
+        self.path = path
+        self.collection_name = collection
+        self.embedder = embedder or MiniLMEmbedding()
+        self._collection: Any = None
+
+    def warm_up(self) -> None:
+        if self._collection is not None:
+            return
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(
+                path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+            )
+            self._collection = client.get_or_create_collection(
+                self.collection_name,
+                embedding_function=self.embedder,  # type: ignore[arg-type]
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        except Exception as err:  # chroma raises many types; the user needs one line
+            raise AssistantError(f"cannot open the knowledge index at {self.path}: {err}") from err
+        self.embedder.warm_up()
+
+    @property
+    def collection(self) -> Any:
+        self.warm_up()
+        return self._collection
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def sync(self, passages: Sequence[Passage], progress: bool = False) -> SyncReport:
+        """Make the collection hold exactly ``passages``, embedding only what changed."""
+        existing = self.collection.get(include=["metadatas"])
+        current = {i: (m or {}).get("hash") for i, m in zip(existing["ids"], existing["metadatas"], strict=True)}
+        wanted = {p.id: p for p in passages}
+        report = SyncReport()
+        todo: list[Passage] = []
+        for pid, passage in wanted.items():
+            if pid not in current:
+                report.added.append(pid)
+                todo.append(passage)
+            elif current[pid] != passage.content_hash:
+                report.changed.append(pid)
+                todo.append(passage)
+            else:
+                report.unchanged += 1
+        report.removed = sorted(set(current) - set(wanted))
+        try:
+            if report.removed:
+                self.collection.delete(ids=report.removed)
+            batches = range(0, len(todo), BATCH)
+            if progress and todo:
+                from tqdm import tqdm
+
+                batches = tqdm(batches, desc="Embedding knowledge", unit="batch")
+            for start in batches:
+                chunk = todo[start : start + BATCH]
+                self.collection.upsert(
+                    ids=[p.id for p in chunk],
+                    documents=[p.text for p in chunk],
+                    metadatas=[p.metadata() for p in chunk],  # type: ignore[misc]
+                )
+        except OSError as err:
+            raise AssistantError(f"cannot write the knowledge index at {self.path}: {err.strerror}") from err
+        except Exception as err:
+            if "disk" in str(err).lower() or "full" in str(err).lower():
+                raise AssistantError(f"cannot write the knowledge index at {self.path}: disk full") from err
+            raise
+        return report
+
+    def query(self, text: str, k: int = 4, doc_types: Sequence[DocType] | None = None) -> list[Hit]:
+        """The ``k`` passages closest to ``text``, optionally only of the given doc types."""
+        where: dict[str, Any] | None = None
+        if doc_types:
+            where = {"doc_type": doc_types[0]} if len(doc_types) == 1 else {"doc_type": {"$in": list(doc_types)}}
+        result = self.collection.query(
+            query_texts=[text], n_results=k, where=where, include=["documents", "metadatas", "distances"]
+        )
+        hits = []
+        for pid, doc, meta, dist in zip(
+            result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
+        ):
+            hits.append(
+                Hit(
+                    id=pid,
+                    title=str(meta.get("title", pid)),
+                    doc_type=meta["doc_type"],
+                    source=str(meta.get("source", "")),
+                    score=round(1.0 - float(dist), 4),
+                    text=doc or "",
+                    sku=str(meta.get("sku", "")),
+                    category=str(meta.get("category", "")),
+                    topic=str(meta.get("topic", "")),
+                )
+            )
+        return hits
+
+    def get(self, ids: Sequence[str]) -> list[Hit]:
+        """Passages by id, scored 1.0 (used when a product is named outright)."""
+        if not ids:
+            return []
+        result = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        by_id = {
+            pid: Hit(
+                id=pid,
+                title=str(meta.get("title", pid)),
+                doc_type=meta["doc_type"],
+                source=str(meta.get("source", "")),
+                score=1.0,
+                text=doc or "",
+                sku=str(meta.get("sku", "")),
+                category=str(meta.get("category", "")),
+                topic=str(meta.get("topic", "")),
+            )
+            for pid, doc, meta in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
+        }
+        return [by_id[i] for i in ids if i in by_id]

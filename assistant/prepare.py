@@ -1,0 +1,58 @@
+"""Get an installation ready to chat: models converted, index synced, classifier trained.
+
+Everything is reused when already done, so a second start takes seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from pydantic import BaseModel
+
+from assistant.index import KnowledgeIndex, SyncReport
+from assistant.knowledge import LoadProblem, load_knowledge
+from assistant.models import prepare_lm
+from assistant.registry import ModelRegistry
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class PrepareReport(BaseModel):
+    lm_ready_s: float
+    sync: SyncReport
+    problems: list[LoadProblem]
+    classifier: str
+    trained_classifier: bool
+    seconds: float
+
+
+def sync_knowledge(settings: Settings, progress: bool = True) -> tuple[SyncReport, list[LoadProblem]]:
+    """Load ``knowledge/`` and make the Chroma index match it."""
+    kb = load_knowledge(settings.knowledge_dir)
+    report = KnowledgeIndex(settings.chroma_dir, settings.collection).sync(kb.passages(), progress=progress)
+    return report, kb.problems
+
+
+def prepare(settings: Settings, progress: bool = True) -> PrepareReport:
+    start = time.perf_counter()
+    prepare_lm(settings.lm_dir)
+    lm_s = time.perf_counter() - start
+    sync, problems = sync_knowledge(settings, progress=progress)
+    registry = ModelRegistry(settings.models_dir / "intents")
+    trained = False
+    if registry.active() is None:
+        from finetune.intents import IntentTrainArgs, train_intents
+
+        log.info("no intent classifier yet: training one (a few minutes on CPU)")
+        train_intents(IntentTrainArgs(threshold=settings.intent_threshold), settings)
+        trained = True
+    return PrepareReport(
+        lm_ready_s=round(lm_s, 1),
+        sync=sync,
+        problems=problems,
+        classifier=registry.active_version() or "",
+        trained_classifier=trained,
+        seconds=round(time.perf_counter() - start, 1),
+    )

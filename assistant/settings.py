@@ -1,0 +1,77 @@
+"""The one settings object of the assistant.
+
+Every field can be overridden from the environment with the ``SHOP_`` prefix
+(``SHOP_DATA_DIR=/srv/shop``); a misspelled field passed in code fails loudly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Paths, models, thresholds and server options of one installation."""
+
+    model_config = SettingsConfigDict(env_prefix="SHOP_", extra="forbid", validate_assignment=True)
+
+    data_dir: Path = Field(REPO_ROOT / ".data", description="Models, index, logs: everything generated.")
+    knowledge_dir: Path = Field(REPO_ROOT / "knowledge", description="Catalogue, FAQ and policies.")
+    prompts_dir: Path = Field(REPO_ROOT / "prompts", description="Prompt templates.")
+    taxonomy_file: Path = Field(REPO_ROOT / "assistant" / "taxonomy.yaml", description="Intents and routes.")
+    intent_data_dir: Path = Field(
+        REPO_ROOT / "finetune" / "data" / "intents", description="Labelled intent examples."
+    )
+    turn_log: Path | None = Field(None, description="SQLite turn log; default <data_dir>/turns.sqlite.")
+    collection: str = Field("knowledge", description="Chroma collection name.")
+
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where the reply model runs.")
+    lm_dtype: Literal["auto", "bfloat16", "float32"] = Field(
+        "auto", description="Reply model weights; auto is bf16 on CUDA and on CPUs that support it."
+    )
+    adapter: Path | None = Field(
+        None, description="LoRA adapter folder; default: the active one in <data_dir>/models/replies."
+    )
+    intent_threshold: float = Field(0.45, ge=0.0, le=1.0, description="Below it, ask to clarify.")
+    top_k: int = Field(4, ge=1, le=20, description="Passages retrieved per question.")
+    min_relevance: float = Field(0.25, ge=-1.0, le=1.0, description="Cosine similarity a passage needs.")
+    curated_threshold: float = Field(
+        0.6, ge=-1.0, le=1.0, description="From this similarity on, the curated FAQ/policy answer is the reply."
+    )
+    max_new_tokens: int = Field(160, ge=8, le=1024, description="Longest generated reply.")
+    history_turns: int = Field(3, ge=0, le=20, description="Earlier turns shown to the reply model.")
+    max_message_chars: int = Field(4000, ge=100, description="Longer messages are cut to this length.")
+    session_limit: int = Field(1000, ge=1, description="Sessions kept in memory.")
+    threads: int | None = Field(None, ge=1, description="Torch CPU threads; default: all cores.")
+
+    host: str = "127.0.0.1"
+    port: int = Field(7860, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _default_log(self) -> Settings:
+        if self.turn_log is None:
+            self.turn_log = self.data_dir / "turns.sqlite"
+        return self
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def lm_dir(self) -> Path:
+        """Safetensors copy of SmolLM2-135M-Instruct converted from the packaged GGUF."""
+        return self.models_dir / "smollm2-135m-instruct"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def log_path(self) -> Path:
+        assert self.turn_log is not None
+        return self.turn_log

@@ -1,0 +1,209 @@
+"""The turn log: every turn as a row of supervision data, in SQLite.
+
+The schema grows by small named migrations (``m001_...``) recorded in the
+``_migrations`` table. The database runs in WAL mode and every write is one
+transaction, so concurrent chats never block each other for long and an
+acknowledged turn survives a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from assistant.errors import AssistantError
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = []
+
+
+def migration(fn: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Connection], None]:
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+@migration
+def m001_turns(db: sqlite3.Connection) -> None:
+    db.execute(
+        """
+        CREATE TABLE turns (
+            id TEXT PRIMARY KEY,
+            session_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            user_text TEXT NOT NULL,
+            intent TEXT,
+            confidence REAL,
+            route TEXT,
+            retrieved TEXT NOT NULL DEFAULT '[]',
+            prompt TEXT,
+            base_model TEXT,
+            adapter TEXT,
+            classifier TEXT,
+            reply TEXT NOT NULL,
+            strategy TEXT,
+            handoff INTEGER NOT NULL DEFAULT 0,
+            timings TEXT NOT NULL DEFAULT '{}',
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            faithful INTEGER,
+            unsupported TEXT,
+            feedback INTEGER,
+            feedback_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX turns_session ON turns(session_id, created_at)")
+    db.execute("CREATE INDEX turns_created ON turns(created_at)")
+
+
+class TurnRecord(BaseModel):
+    """One logged turn: everything needed to learn from it later."""
+
+    id: str
+    session_id: str
+    created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
+    user_text: str
+    intent: str | None = None
+    confidence: float | None = None
+    route: str | None = None
+    retrieved: list[dict[str, Any]] = []
+    prompt: str | None = None
+    base_model: str | None = None
+    adapter: str | None = None
+    classifier: str | None = None
+    reply: str
+    strategy: str | None = None
+    handoff: bool = False
+    timings: dict[str, float] = {}
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    faithful: bool | None = None
+    unsupported: list[str] | None = None
+    feedback: int | None = None
+    feedback_at: str | None = None
+
+    def row(self) -> dict[str, Any]:
+        data = self.model_dump()
+        for key in ("retrieved", "timings", "unsupported"):
+            data[key] = json.dumps(data[key]) if data[key] is not None else None
+        return data
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> TurnRecord:
+        data = dict(row)
+        for key in ("retrieved", "timings", "unsupported"):
+            if data.get(key) is not None:
+                data[key] = json.loads(data[key])
+        return cls.model_validate(data)
+
+
+class TurnLog:
+    """Append turns, record feedback, read them back."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._ready = False
+        self._init_lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            except (OSError, sqlite3.Error) as err:
+                raise AssistantError(f"cannot open the turn log at {self.path}: {err}") from err
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+        return conn
+
+    def warm_up(self) -> None:
+        with self._init_lock:
+            if not self._ready:
+                self.migrate()
+                self._ready = True
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            yield conn
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as err:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if "full" in str(err).lower():
+                raise AssistantError(f"turn log {self.path}: the disk is full") from err
+            raise AssistantError(f"turn log {self.path}: {err}") from err
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not applied yet; returns their names."""
+        applied_now = []
+        with self._tx() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            done = {r[0] for r in db.execute("SELECT name FROM _migrations")}
+            for name, fn in MIGRATIONS:
+                if name not in done:
+                    fn(db)
+                    db.execute(
+                        "INSERT INTO _migrations VALUES (?, ?)", (name, datetime.now(UTC).isoformat(timespec="seconds"))
+                    )
+                    applied_now.append(name)
+        return applied_now
+
+    def applied(self) -> list[str]:
+        self.warm_up()
+        return [r[0] for r in self._connect().execute("SELECT name FROM _migrations ORDER BY name")]
+
+    def append(self, record: TurnRecord) -> None:
+        self.warm_up()
+        row = record.row()
+        cols = ", ".join(row)
+        marks = ", ".join(f":{k}" for k in row)
+        with self._tx() as db:
+            db.execute(f"INSERT INTO turns ({cols}) VALUES ({marks})", row)
+
+    def set_feedback(self, turn_id: str, value: int) -> bool:
+        """Store thumbs up (1) or down (-1) for a turn; False if the turn is unknown."""
+        self.warm_up()
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE turns SET feedback = ?, feedback_at = ? WHERE id = ?",
+                (value, datetime.now(UTC).isoformat(timespec="seconds"), turn_id),
+            )
+        return cur.rowcount == 1
+
+    def get(self, turn_id: str) -> TurnRecord | None:
+        self.warm_up()
+        row = self._connect().execute("SELECT * FROM turns WHERE id = ?", (turn_id,)).fetchone()
+        return TurnRecord.from_row(row) if row else None
+
+    def recent(self, limit: int = 50, session_id: str | None = None) -> list[TurnRecord]:
+        self.warm_up()
+        if session_id:
+            rows = self._connect().execute(
+                "SELECT * FROM turns WHERE session_id = ? ORDER BY created_at DESC LIMIT ?", (session_id, limit)
+            )
+        else:
+            rows = self._connect().execute("SELECT * FROM turns ORDER BY created_at DESC LIMIT ?", (limit,))
+        return [TurnRecord.from_row(r) for r in rows]
+
+    def count(self) -> int:
+        self.warm_up()
+        return int(self._connect().execute("SELECT COUNT(*) FROM turns").fetchone()[0])

@@ -1,0 +1,1 @@
+"""Training and evaluation of the assistant's models: ``python -m finetune <command>``."""

@@ -1,0 +1,61 @@
+"""Command line: ``python -m finetune intents``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant.errors import AssistantError
+from assistant.offline import enforce_offline
+from assistant.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Train and evaluate the assistant's models.")
+
+
+@app.command("intents")
+def intents_cmd(
+    train: Annotated[Path | None, typer.Option(help="YAML folder or JSONL of {text, intent}.")] = None,
+    test: Annotated[Path | None, typer.Option(help="Held-out JSONL scored after training.")] = None,
+    epochs: float = 10,
+    learning_rate: float = 1e-4,
+    batch_size: int = 16,
+    max_length: int = 64,
+    seed: int = 13,
+    dev_fraction: float = 0.1,
+    patience: int = 2,
+    class_weighting: bool = True,
+    max_steps: int = -1,
+    activate: bool = True,
+) -> None:
+    """Fine-tune the packaged MiniLM into the intent classifier and register it."""
+    from finetune.intents import IntentTrainArgs, train_intents
+
+    settings = Settings()
+    args = IntentTrainArgs(
+        train=train, test=test, epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
+        max_length=max_length, seed=seed, dev_fraction=dev_fraction, patience=patience,
+        class_weighting=class_weighting, max_steps=max_steps, activate=activate, threshold=settings.intent_threshold,
+    )
+    try:
+        folder = train_intents(args, settings)
+    except AssistantError as err:
+        typer.secho(f"error: {err}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    card = json.loads((folder / "card.json").read_text())
+    typer.echo(f"model: {folder}{' (active)' if activate else ''}")
+    typer.echo(json.dumps(card["metrics"], indent=2))
+
+
+def main() -> None:
+    enforce_offline()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    app()
+
+
+if __name__ == "__main__":
+    main()
