@@ -39,11 +39,15 @@ def _numbers(text: str) -> set[str]:
 
 
 def check(reply: str, context: str) -> Verdict:
-    facts_reply = _numbers(reply)
-    facts_ctx = _numbers(context)
-    unsupported = sorted(n for n in facts_reply if n not in facts_ctx)
-    for pattern in (_SKU, _EMAIL):
-        ctx = {m.lower() for m in pattern.findall(context)}
-        unsupported += [m for m in pattern.findall(reply) if m.lower() not in ctx]
-        facts_reply |= set(pattern.findall(reply))
-    return Verdict(supported=not unsupported, unsupported=unsupported, checked=len(facts_reply))
+    unsupported: list[str] = []
+    checked = 0
+    for pattern in (_EMAIL, _SKU):
+        known = {m.lower() for m in pattern.findall(context)}
+        found = pattern.findall(reply)
+        checked += len(found)
+        unsupported += [m for m in found if m.lower() not in known]
+        reply, context = pattern.sub(" ", reply), pattern.sub(" ", context)
+    numbers = _numbers(reply)
+    known_numbers = _numbers(context)
+    unsupported += sorted(n for n in numbers if n not in known_numbers)
+    return Verdict(supported=not unsupported, unsupported=unsupported, checked=checked + len(numbers))

@@ -17,6 +17,11 @@ from assistant.settings import Settings
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Train and evaluate the assistant's models.")
 
 
+@app.callback()
+def _root() -> None:
+    """Train and evaluate the assistant's models."""
+
+
 @app.command("intents")
 def intents_cmd(
     train: Annotated[Path | None, typer.Option(help="YAML folder or JSONL of {text, intent}.")] = None,

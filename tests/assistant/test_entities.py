@@ -1,0 +1,22 @@
+from assistant.entities import extract, mentioned_products, order_numbers
+from assistant.knowledge import load_knowledge
+from assistant.settings import Settings
+
+KB = load_knowledge(Settings().knowledge_dir)
+
+
+def test_order_numbers() -> None:
+    assert order_numbers("Where is my order 1234?") == ["1234"]
+    assert order_numbers("order #104233 is late") == ["104233"]
+    assert order_numbers("it's 104233, placed on 12.03.") == ["104233"]
+    assert order_numbers("the jacket costs 249.00") == []
+
+
+def test_products_named_with_or_without_accents() -> None:
+    tromso = next((p for p in KB.products if "ø" in p.name), None)
+    assert tromso is not None
+    plain = tromso.name.replace("ø", "o").lower()
+    assert mentioned_products(f"is the {plain} warm?", KB.products)[0].sku == tromso.sku
+    fjell = next(p for p in KB.products if p.name.startswith("Fjell"))
+    assert extract("does the fjell jacket come in blue", KB.products).skus[0] == fjell.sku
+    assert mentioned_products("what is your return policy", KB.products) == []

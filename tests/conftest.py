@@ -1,0 +1,77 @@
+"""Shared fixtures: offline switches, a prepared installation in a temp folder, network guard."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.offline import OFFLINE_ENV
+
+for _key, _value in OFFLINE_ENV.items():
+    os.environ[_key] = _value
+
+REPO = Path(__file__).resolve().parent.parent
+# Trained test models are cached here by data hash, so local reruns skip training;
+# a fresh clone (CI) builds them once per run.
+CACHE = Path(os.environ.get("SHOP_TEST_CACHE", REPO / ".data" / "test-cache"))
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any connection to a non-loopback address fails the test."""
+    real_connect = socket.socket.connect
+
+    def guarded(sock: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1", "0.0.0.0")):
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                raise RuntimeError(f"network access to {host} attempted in a test")
+        return real_connect(sock, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+def _settings(data_dir: Path, **kw: object):
+    from assistant.settings import Settings
+
+    return Settings(data_dir=data_dir, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def shared_models() -> Path:
+    """A data folder with the converted reply model and a trained intent classifier (cached)."""
+    from assistant.models import prepare_lm
+    from assistant.registry import ModelRegistry
+    from finetune.intent_data import data_hash, load_examples
+    from finetune.intents import IntentTrainArgs, train_intents
+
+    settings = _settings(CACHE)
+    prepare_lm(settings.lm_dir)
+    registry = ModelRegistry(settings.models_dir / "intents")
+    wanted = data_hash(load_examples(settings.intent_data_dir / "train"))
+    active = registry.active()
+    if active is None or (active / "card.json").read_text().find(wanted) < 0:
+        train_intents(IntentTrainArgs(epochs=4, patience=1), settings)
+    return CACHE
+
+
+@pytest.fixture(scope="session")
+def prepared(shared_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh data folder (own index and log) that links the shared models."""
+    data = tmp_path_factory.mktemp("data")
+    (data / "models").symlink_to(shared_models / "models", target_is_directory=True)
+    from assistant.prepare import sync_knowledge
+
+    sync_knowledge(_settings(data), progress=False)
+    return data
+
+
+@pytest.fixture(scope="session")
+def bot(prepared: Path) -> Iterator[object]:
+    from assistant.dialogue import Assistant
+
+    yield Assistant.load(_settings(prepared))

@@ -1,0 +1,79 @@
+"""Train, save, load, same predictions: the intent classifier on a handful of examples."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import AssistantError
+from assistant.intents import IntentClassifier
+from assistant.registry import ModelCard, ModelRegistry
+from assistant.settings import Settings
+from finetune.intent_data import Example, dedupe, load_examples, split_dev
+from finetune.intents import IntentTrainArgs, train_intents
+
+TRAIN = {
+    "greeting": ["hi", "hello there", "good morning", "hey!", "hello", "hiya", "good evening", "hey team"],
+    "thanks": ["thanks", "thank you so much", "cheers", "many thanks", "thx", "thanks a lot", "great, thank you", "ty"],
+    "out_of_scope": ["what's the weather", "tell me a joke", "who won the game", "write python code",
+                     "capital of france", "book me a flight", "stock price of apple", "sing a song"],
+}
+
+
+def _write(tmp_path: Path) -> Path:
+    rows = [{"text": t, "intent": i} for i, texts in TRAIN.items() for t in texts]
+    path = tmp_path / "train.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    return path
+
+
+@pytest.mark.integration
+def test_train_save_load_same_predictions(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    folder = train_intents(
+        IntentTrainArgs(train=_write(tmp_path), test=tmp_path / "none.jsonl", max_steps=25, batch_size=8,
+                        learning_rate=3e-4, dev_fraction=0.25),
+        settings,
+    )
+    registry = ModelRegistry(settings.models_dir / "intents")
+    assert registry.active() == folder
+    card = ModelCard.read(folder)
+    assert card.base_model == "all-MiniLM-L6-v2" and card.labels == sorted(TRAIN)
+    assert card.hyperparameters["max_steps"] == 25 and "dev" in card.metrics and card.data_hash
+    texts = ["hello!", "thank you very much", "what's the capital of spain"]
+    first = IntentClassifier(folder).predict(texts)
+    again = IntentClassifier(folder).predict(texts)
+    assert [p.label for p in first] == [p.label for p in again]
+    assert [p.confidence for p in first] == pytest.approx([p.confidence for p in again], abs=1e-5)
+    assert [p.label for p in first] == ["greeting", "thanks", "out_of_scope"]
+
+
+def test_shipped_training_data_is_complete() -> None:
+    settings = Settings()
+    examples = load_examples(settings.intent_data_dir / "train")
+    from assistant.taxonomy import load_taxonomy
+
+    labels = set(load_taxonomy(settings.taxonomy_file).intents)
+    counts = {label: sum(e.intent == label for e in examples) for label in labels}
+    assert set(counts) == {e.intent for e in examples}
+    assert min(counts.values()) >= 60 and counts["out_of_scope"] >= 400
+    test = load_examples(settings.intent_data_dir / "test.jsonl")
+    assert {e.intent for e in test} == labels
+    train_texts = {e.text.lower() for e in examples}
+    assert sum(e.text.lower() in train_texts for e in test) == 0
+
+
+def test_bad_jsonl_line_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"text": "hi", "intent": "greeting"}\n{"text": "no label"}\n')
+    with pytest.raises(AssistantError, match=r"x.jsonl:2"):
+        load_examples(path)
+
+
+def test_dedupe_drops_conflicting_labels_and_split_is_stratified() -> None:
+    rows = [Example(text="Hi", intent="greeting"), Example(text="hi ", intent="greeting"),
+            Example(text="ok", intent="thanks"), Example(text="OK", intent="goodbye")]
+    assert [e.text for e in dedupe(rows)] == ["Hi"]
+    many = [Example(text=f"{i} {k}", intent=k) for k in ("a", "b") for i in range(10)]
+    train, dev = split_dev(many, 0.2, seed=1)
+    assert sorted(e.intent for e in dev) == ["a", "a", "b", "b"] and len(train) == 16
