@@ -11,8 +11,13 @@ _ASPECTS: dict[str, re.Pattern[str]] = {
     "price": re.compile(r"\b(price|prices|cost|costs|how much|expensive|cheap|€|eur|euro)", re.I),
     "stock": re.compile(r"\b(stock|available|availability|in store|sold out|left|have it|do you have)", re.I),
     "size": re.compile(r"\b(size|sizes|fit|fits|xs|s|m|l|xl|xxl|small|medium|large|eu \d\d)\b", re.I),
-    "colour": re.compile(r"\b(colou?rs?|black|blue|green|red|grey|gray|white|navy|olive|orange|yellow|brown|beige|purple|pink)\b", re.I),
-    "material": re.compile(r"\b(material|made of|fabric|wool|merino|cotton|polyester|polyamide|nylon|down|leather|waterproof|breathable|recycled)", re.I),
+    "colour": re.compile(
+        r"\b(colou?rs?|black|blue|green|red|grey|gray|white|navy|olive|orange|yellow|brown|beige|purple|pink)\b", re.I
+    ),
+    "material": re.compile(
+        r"\b(material|made of|fabric|wool|merino|cotton|polyester|polyamide|nylon|down|leather|breathable|recycled)",
+        re.I,
+    ),
     "care": re.compile(r"\b(wash|washing|care|clean|dry|iron|tumble)", re.I),
     "weight": re.compile(r"\b(weigh|weight|heavy|light|grams?)\b", re.I),
     "features": re.compile(r"\b(feature|features|pocket|hood|zip|laptop|waterproof|rating|warm|temperature)", re.I),

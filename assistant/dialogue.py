@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from assistant import faithfulness
 from assistant.answers import catalogue_answer, curated_answer, recommendation_answer
-from assistant.entities import Entities, extract, mentioned_products
+from assistant.entities import Entities, extract
 from assistant.errors import AssistantError, ModelMissingError
 from assistant.generation import Generation, ReplyGenerator
 from assistant.index import Hit, KnowledgeIndex
@@ -43,7 +43,17 @@ log = logging.getLogger(__name__)
 
 SHOP_NAME = "Fjord & Pine"
 Strategy = Literal[
-    "fixed", "clarify", "fallback", "handoff", "ask", "curated", "catalogue", "generated", "extractive", "dont_know", "empty"
+    "fixed",
+    "clarify",
+    "fallback",
+    "handoff",
+    "ask",
+    "curated",
+    "catalogue",
+    "generated",
+    "extractive",
+    "dont_know",
+    "empty",
 ]
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
@@ -223,8 +233,14 @@ class Assistant:
         if not message:
             key = "unreadable" if "unreadable" in notices else "empty"
             reply = Reply(
-                turn_id=turn_id, session_id=session_id, text=responses.render(key), intent=None,
-                confidence=0.0, route="none", strategy="empty", notices=notices,
+                turn_id=turn_id,
+                session_id=session_id,
+                text=responses.render(key),
+                intent=None,
+                confidence=0.0,
+                route="none",
+                strategy="empty",
+                notices=notices,
             )
             yield reply.text
             yield reply
@@ -319,12 +335,13 @@ class Assistant:
 
     def _handoff(self, intent: str, draft: _Draft, timings: dict[str, float]) -> None:
         t = time.perf_counter()
-        hits = self.retriever.run("customer service opening hours phone live chat", doc_types=["faq"]).hits
+        hits = self.retriever.run("What are your customer service opening hours and how can I reach you?").hits
         timings["retrieve"] = _ms(t)
         contact = ""
-        if hits and hits[0].topic == "contact" and hits[0].id in self._passages:
-            contact = curated_answer(self._passages[hits[0].id], self.knowledge)
-            draft.used = hits[:1]
+        hit = next((h for h in hits if h.topic == "contact" and h.id in self._passages), None)
+        if hit is not None:
+            contact = curated_answer(self._passages[hit.id], self.knowledge)
+            draft.used = [hit]
         key = "complaint" if intent == "complaint" else "handoff"
         draft.text = self.prompts.responses.render(key, shop_name=SHOP_NAME, contact=contact)
         draft.strategy, draft.handoff = "handoff", True
@@ -344,7 +361,10 @@ class Assistant:
             target = pinned[0] if pinned else (found.hits[0] if found.relevant else None)
             product = self.knowledge.product(target.sku) if target else None
             if product is None:
-                draft.text, draft.strategy = self.prompts.responses.render("dont_know", shop_name=SHOP_NAME), "dont_know"
+                draft.text, draft.strategy = (
+                    self.prompts.responses.render("dont_know", shop_name=SHOP_NAME),
+                    "dont_know",
+                )
                 return
             sess.skus = [product.sku]
             draft.text, draft.strategy, draft.used = catalogue_answer(product, message), "catalogue", [target]
@@ -379,11 +399,15 @@ class Assistant:
             return
         passages = [h for h in found.hits if h.score >= self.settings.min_relevance][:3]
         history = [
-            m for user, bot in list(sess.history)[-self.settings.history_turns :]
+            m
+            for user, bot in list(sess.history)[-self.settings.history_turns :]
             for m in ({"role": "user", "content": user}, {"role": "assistant", "content": bot})
         ]
         messages = self.prompts.reply.messages(
-            shop_name=SHOP_NAME, question=message, passages=passages, history=history,
+            shop_name=SHOP_NAME,
+            question=message,
+            passages=passages,
+            history=history,
             order_number=sess.order_number or "",
         )
         t = time.perf_counter()

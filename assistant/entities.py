@@ -10,15 +10,58 @@ from pydantic import BaseModel
 
 from assistant.knowledge import Product
 
-_ORDER_CONTEXT = re.compile(r"(?:order|ordernumber|bestellung|purchase|no\.?|number|nr\.?|#)\s*(?:no\.?|number|nr\.?|is|:)?\s*#?\s*(\d{4,10})\b", re.I)
+_ORDER_CONTEXT = re.compile(
+    r"(?:order|ordernumber|bestellung|purchase|no\.?|number|nr\.?|#)\s*(?:no\.?|number|nr\.?|is|:)?\s*#?\s*(\d{4,10})\b",
+    re.I,
+)
 _ORDER_BARE = re.compile(r"(?<![\d.,€$£])\b(1\d{5})\b(?![.,]\d)")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _WORD = re.compile(r"[a-z0-9]+")
 _GENERIC = {
-    "jacket", "tee", "t", "shirt", "pants", "trousers", "shorts", "boots", "boot", "shoe", "shoes", "socks",
-    "sock", "hat", "cap", "gloves", "glove", "backpack", "pack", "tent", "bag", "sleeping", "stove", "bottle",
-    "mug", "pot", "fleece", "sweater", "hoodie", "the", "and", "with", "for", "merino", "down", "insulated",
-    "women", "womens", "men", "mens", "kids", "lite", "pro", "l",
+    "jacket",
+    "tee",
+    "t",
+    "shirt",
+    "pants",
+    "trousers",
+    "shorts",
+    "boots",
+    "boot",
+    "shoe",
+    "shoes",
+    "socks",
+    "sock",
+    "hat",
+    "cap",
+    "gloves",
+    "glove",
+    "backpack",
+    "pack",
+    "tent",
+    "bag",
+    "sleeping",
+    "stove",
+    "bottle",
+    "mug",
+    "pot",
+    "fleece",
+    "sweater",
+    "hoodie",
+    "the",
+    "and",
+    "with",
+    "for",
+    "merino",
+    "down",
+    "insulated",
+    "women",
+    "womens",
+    "men",
+    "mens",
+    "kids",
+    "lite",
+    "pro",
+    "l",
 }
 
 

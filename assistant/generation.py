@@ -84,7 +84,8 @@ class ReplyGenerator:
             model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=dtype, local_files_only=True)
         except (OSError, ValueError) as err:
             raise ModelMissingError(
-                f"reply model at {self.model_dir} is unreadable ({err}); delete the folder and run: python -m assistant prepare"
+                f"reply model at {self.model_dir} is unreadable ({err}); "
+                "delete the folder and run: python -m assistant prepare"
             ) from err
         if self.adapter_dir is not None:
             from peft import PeftModel
@@ -96,7 +97,9 @@ class ReplyGenerator:
 
     def count_tokens(self, messages: list[dict[str, str]]) -> int:
         self.warm_up()
-        return len(self._tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)["input_ids"])
+        return len(
+            self._tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)["input_ids"]
+        )
 
     def stream(self, messages: list[dict[str, str]], max_new_tokens: int | None = None) -> Iterator[str | Generation]:
         """Yield text pieces as they are generated, then the finished ``Generation``."""

@@ -132,31 +132,50 @@ class KnowledgeIndex:
         return report
 
     def query(self, text: str, k: int = 4, doc_types: Sequence[DocType] | None = None) -> list[Hit]:
-        """The ``k`` passages closest to ``text``, optionally only of the given doc types."""
+        """The ``k`` passages closest to ``text``, optionally only of the given doc types.
+
+        A hit on an alternative question counts for the passage it belongs to; each
+        passage appears once, with its best score.
+        """
         where: dict[str, Any] | None = None
         if doc_types:
             where = {"doc_type": doc_types[0]} if len(doc_types) == 1 else {"doc_type": {"$in": list(doc_types)}}
+        n = min(max(k * 4, 12), max(self.count(), 1))
         result = self.collection.query(
-            query_texts=[text], n_results=k, where=where, include=["documents", "metadatas", "distances"]
+            query_texts=[text], n_results=n, where=where, include=["documents", "metadatas", "distances"]
         )
-        hits = []
+        best: dict[str, float] = {}
+        docs: dict[str, tuple[str, dict[str, Any]]] = {}
         for pid, doc, meta, dist in zip(
             result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
         ):
-            hits.append(
-                Hit(
-                    id=pid,
-                    title=str(meta.get("title", pid)),
-                    doc_type=meta["doc_type"],
-                    source=str(meta.get("source", "")),
-                    score=round(1.0 - float(dist), 4),
-                    text=doc or "",
-                    sku=str(meta.get("sku", "")),
-                    category=str(meta.get("category", "")),
-                    topic=str(meta.get("topic", "")),
-                )
-            )
-        return hits
+            target = str(meta.get("parent") or pid)
+            score = round(1.0 - float(dist), 4)
+            if score > best.get(target, -2.0):
+                best[target] = score
+            if target == pid:
+                docs[pid] = (doc or "", meta)
+        ranked = sorted(best, key=lambda i: -best[i])[:k]
+        missing = [i for i in ranked if i not in docs]
+        if missing:
+            got = self.collection.get(ids=missing, include=["documents", "metadatas"])
+            for pid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                docs[pid] = (doc or "", meta)
+        return [self._hit(i, *docs[i], best[i]) for i in ranked if i in docs]
+
+    @staticmethod
+    def _hit(pid: str, doc: str, meta: Any, score: float) -> Hit:
+        return Hit(
+            id=pid,
+            title=str(meta.get("title", pid)),
+            doc_type=meta["doc_type"],
+            source=str(meta.get("source", "")),
+            score=score,
+            text=doc,
+            sku=str(meta.get("sku", "")),
+            category=str(meta.get("category", "")),
+            topic=str(meta.get("topic", "")),
+        )
 
     def get(self, ids: Sequence[str]) -> list[Hit]:
         """Passages by id, scored 1.0 (used when a product is named outright)."""
@@ -164,17 +183,7 @@ class KnowledgeIndex:
             return []
         result = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
         by_id = {
-            pid: Hit(
-                id=pid,
-                title=str(meta.get("title", pid)),
-                doc_type=meta["doc_type"],
-                source=str(meta.get("source", "")),
-                score=1.0,
-                text=doc or "",
-                sku=str(meta.get("sku", "")),
-                category=str(meta.get("category", "")),
-                topic=str(meta.get("topic", "")),
-            )
+            pid: self._hit(pid, doc or "", meta, 1.0)
             for pid, doc, meta in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
         }
         return [by_id[i] for i in ids if i in by_id]

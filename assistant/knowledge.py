@@ -18,10 +18,24 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DocType = Literal["product", "faq", "policy"]
-TOPICS = (
-    "shipping returns refunds exchanges payment invoices account orders cancellation warranty "
-    "discounts newsletter contact products privacy sustainability"
-).split()
+TOPICS = [
+    "shipping",
+    "returns",
+    "refunds",
+    "exchanges",
+    "payment",
+    "invoices",
+    "account",
+    "orders",
+    "cancellation",
+    "warranty",
+    "discounts",
+    "newsletter",
+    "contact",
+    "products",
+    "privacy",
+    "sustainability",
+]
 
 
 class Variant(BaseModel):
@@ -121,6 +135,8 @@ class Passage(BaseModel):
     topic: str = ""
     sku: str = ""
     category: str = ""
+    parent: str = ""
+    """For an alternative question: the id of the passage that answers it."""
 
     @property
     def content_hash(self) -> str:
@@ -135,6 +151,7 @@ class Passage(BaseModel):
             "topic": self.topic,
             "sku": self.sku,
             "category": self.category,
+            "parent": self.parent,
             "hash": self.content_hash,
         }
 
@@ -189,17 +206,21 @@ def _article_passages(a: Article) -> list[Passage]:
     source = f"{folder}/{a.id}.md"
     sections = _split_sections(a.body)
     if a.type == "faq" or len(sections) == 1:
-        asked = "".join(f"\n{q}" for q in a.questions)
-        return [
-            Passage(
-                id=f"{a.type}:{a.id}",
-                doc_type=a.type,
-                title=a.title,
-                text=f"{a.title}{asked}\n{a.body.strip()}",
-                source=source,
-                topic=a.topic,
-            )
+        main = Passage(
+            id=f"{a.type}:{a.id}",
+            doc_type=a.type,
+            title=a.title,
+            text=f"{a.title}\n{a.body.strip()}",
+            source=source,
+            topic=a.topic,
+        )
+        # Each way of asking is embedded on its own, so a short question meets its match;
+        # a hit on one stands for the answer it belongs to.
+        asked = [
+            main.model_copy(update={"id": f"{main.id}?q{i}", "text": q, "parent": main.id})
+            for i, q in enumerate([a.title, *a.questions])
         ]
+        return [main, *asked]
     return [
         Passage(
             id=f"{a.type}:{a.id}#{i}",
@@ -323,9 +344,7 @@ def _load_catalogue(path: Path, root: Path, kb: KnowledgeBase) -> None:
             kb.problems.append(LoadProblem(file=name, message="empty file"))
         return
     if not isinstance(data, dict) or not isinstance(data.get("products"), list):
-        kb.problems.append(
-            LoadProblem(file=name, line=1, message="expected 'category:' and a 'products:' list")
-        )
+        kb.problems.append(LoadProblem(file=name, line=1, message="expected 'category:' and a 'products:' list"))
         return
     category = str(data.get("category") or path.stem)
     products_node = _node_line(node, ["products"])
@@ -354,9 +373,7 @@ def _load_article(path: Path, root: Path, kind: str, kb: KnowledgeBase) -> None:
         return
     match = _FRONT.match(text)
     if not match:
-        kb.problems.append(
-            LoadProblem(file=name, line=1, message="missing YAML front matter between '---' lines")
-        )
+        kb.problems.append(LoadProblem(file=name, line=1, message="missing YAML front matter between '---' lines"))
         return
     data, node = _parse_yaml(match.group(1), name, kb, line_offset=1)
     if data is None and node is None:
@@ -374,7 +391,9 @@ def _load_article(path: Path, root: Path, kind: str, kb: KnowledgeBase) -> None:
         kb.problems.append(LoadProblem(file=name, line=line, message=message))
         return
     if article.type != kind:
-        kb.problems.append(LoadProblem(file=name, message=f"type is '{article.type}' but the folder holds {kind} files"))
+        kb.problems.append(
+            LoadProblem(file=name, message=f"type is '{article.type}' but the folder holds {kind} files")
+        )
         return
     kb.articles.append(article)
 

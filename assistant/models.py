@@ -46,9 +46,11 @@ def smollm_gguf() -> Path:
 
 
 def lm_is_ready(folder: Path) -> bool:
-    return (folder / "model.safetensors").is_file() and (folder / "config.json").is_file() and (
-        folder / "tokenizer.json"
-    ).is_file()
+    return (
+        (folder / "model.safetensors").is_file()
+        and (folder / "config.json").is_file()
+        and (folder / "tokenizer.json").is_file()
+    )
 
 
 def prepare_lm(folder: Path) -> Path:

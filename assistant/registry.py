@@ -71,7 +71,9 @@ class ModelRegistry:
     def versions(self) -> list[str]:
         if not self.root.is_dir():
             return []
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / CARD).is_file())
+        return sorted(
+            p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / CARD).is_file()
+        )
 
     def path(self, version: str) -> Path:
         folder = self.root / version

@@ -24,9 +24,7 @@ class Settings(BaseSettings):
     knowledge_dir: Path = Field(REPO_ROOT / "knowledge", description="Catalogue, FAQ and policies.")
     prompts_dir: Path = Field(REPO_ROOT / "prompts", description="Prompt templates.")
     taxonomy_file: Path = Field(REPO_ROOT / "assistant" / "taxonomy.yaml", description="Intents and routes.")
-    intent_data_dir: Path = Field(
-        REPO_ROOT / "finetune" / "data" / "intents", description="Labelled intent examples."
-    )
+    intent_data_dir: Path = Field(REPO_ROOT / "finetune" / "data" / "intents", description="Labelled intent examples.")
     turn_log: Path | None = Field(None, description="SQLite turn log; default <data_dir>/turns.sqlite.")
     collection: str = Field("knowledge", description="Chroma collection name.")
 

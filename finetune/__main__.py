@@ -42,9 +42,19 @@ def intents_cmd(
 
     settings = Settings()
     args = IntentTrainArgs(
-        train=train, test=test, epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
-        max_length=max_length, seed=seed, dev_fraction=dev_fraction, patience=patience,
-        class_weighting=class_weighting, max_steps=max_steps, activate=activate, threshold=settings.intent_threshold,
+        train=train,
+        test=test,
+        epochs=epochs,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        max_length=max_length,
+        seed=seed,
+        dev_fraction=dev_fraction,
+        patience=patience,
+        class_weighting=class_weighting,
+        max_steps=max_steps,
+        activate=activate,
+        threshold=settings.intent_threshold,
     )
     try:
         folder = train_intents(args, settings)

@@ -52,7 +52,7 @@ def _from_jsonl(path: Path) -> list[Example]:
         try:
             out.append(Example.model_validate_json(line))
         except ValidationError as err:
-            raise AssistantError(f"{path}:{n}: expected {{\"text\", \"intent\"}} ({err.errors()[0]['msg']})") from err
+            raise AssistantError(f'{path}:{n}: expected {{"text", "intent"}} ({err.errors()[0]["msg"]})') from err
     return out
 
 

@@ -56,7 +56,9 @@ class IntentTrainArgs:
     """More examples appended to the training data (e.g. curated from the turn log)."""
 
 
-def _metrics(labels: list[str], gold: list[str], pred: list[str], conf: list[float], threshold: float) -> dict[str, Any]:
+def _metrics(
+    labels: list[str], gold: list[str], pred: list[str], conf: list[float], threshold: float
+) -> dict[str, Any]:
     from sklearn.metrics import accuracy_score, f1_score
 
     rejected = [p == OUT_OF_SCOPE or c < threshold for p, c in zip(pred, conf, strict=True)]
@@ -68,9 +70,7 @@ def _metrics(labels: list[str], gold: list[str], pred: list[str], conf: list[flo
         "accuracy": round(float(accuracy_score(gold, pred)), 4),
         "macro_f1": round(float(f1_score(gold, pred, labels=labels, average="macro", zero_division=0)), 4),
         "oos_recall": round(sum(r and o for r, o in zip(rejected, oos, strict=True)) / n_oos, 4) if n_oos else None,
-        "in_scope_rejection": round(
-            sum(r and not o for r, o in zip(rejected, oos, strict=True)) / n_in, 4
-        )
+        "in_scope_rejection": round(sum(r and not o for r, o in zip(rejected, oos, strict=True)) / n_in, 4)
         if n_in
         else None,
     }
@@ -212,7 +212,9 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
         def score(rows: list[Example], logits: torch.Tensor) -> dict[str, Any]:
             probs = torch.softmax(logits / temperature, dim=-1)
             conf, idx = probs.max(-1)
-            return _metrics(labels, [r.intent for r in rows], [labels[int(i)] for i in idx], conf.tolist(), args.threshold)
+            return _metrics(
+                labels, [r.intent for r in rows], [labels[int(i)] for i in idx], conf.tolist(), args.threshold
+            )
 
         metrics: dict[str, Any] = {"temperature": round(temperature, 4), "dev": score(dev, dev_logits)}
         known_test = [r for r in test if r.intent in label2id]
@@ -231,7 +233,12 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
             hyperparameters=hparams,
             metrics=metrics,
             labels=labels,
-            extra={"n_train": len(train), "n_dev": len(dev), "n_test": len(known_test), "n_extra": len(args.extra_examples)},
+            extra={
+                "n_train": len(train),
+                "n_dev": len(dev),
+                "n_test": len(known_test),
+                "n_extra": len(args.extra_examples),
+            },
         )
         with registry.build("intents") as (version, folder):
             card.version = version

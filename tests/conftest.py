@@ -27,9 +27,9 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def guarded(sock: socket.socket, address: object) -> object:
         host = address[0] if isinstance(address, tuple) else str(address)
-        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1", "0.0.0.0")):
-            if sock.family in (socket.AF_INET, socket.AF_INET6):
-                raise RuntimeError(f"network access to {host} attempted in a test")
+        local = host.startswith("127.") or host in ("localhost", "::1", "0.0.0.0")
+        if not local and sock.family in (socket.AF_INET, socket.AF_INET6):
+            raise RuntimeError(f"network access to {host} attempted in a test")
         return real_connect(sock, address)  # type: ignore[arg-type]
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
@@ -46,13 +46,13 @@ def shared_models() -> Path:
     """A data folder with the converted reply model and a trained intent classifier (cached)."""
     from assistant.models import prepare_lm
     from assistant.registry import ModelRegistry
-    from finetune.intent_data import data_hash, load_examples
+    from finetune.intent_data import data_hash, dedupe, load_examples
     from finetune.intents import IntentTrainArgs, train_intents
 
     settings = _settings(CACHE)
     prepare_lm(settings.lm_dir)
     registry = ModelRegistry(settings.models_dir / "intents")
-    wanted = data_hash(load_examples(settings.intent_data_dir / "train"))
+    wanted = data_hash(dedupe(load_examples(settings.intent_data_dir / "train")))
     active = registry.active()
     if active is None or (active / "card.json").read_text().find(wanted) < 0:
         train_intents(IntentTrainArgs(epochs=4, patience=1), settings)

@@ -41,7 +41,9 @@ def _make(tmp_path: Path) -> Path:
 
 def test_broken_yaml_names_file_and_line_and_rest_loads(tmp_path: Path) -> None:
     root = _make(tmp_path)
-    (root / "catalogue" / "hats.yaml").write_text("category: hats\nproducts:\n  - sku: FP-HAT-001\n    name: [unclosed\n")
+    (root / "catalogue" / "hats.yaml").write_text(
+        "category: hats\nproducts:\n  - sku: FP-HAT-001\n    name: [unclosed\n"
+    )
     kb = load_knowledge(root)
     assert [a.id for a in kb.articles] == ["ok-entry"]
     (problem,) = kb.problems
@@ -66,7 +68,11 @@ def test_faq_without_front_matter_and_binary_file(tmp_path: Path) -> None:
     root = _make(tmp_path)
     (root / "faq" / "plain.md").write_text("Just text, no front matter\n")
     (root / "faq" / "blob.md").write_bytes(b"\x89PNG\x00\x00\x01binary")
-    (root / "policies" / "bad-topic.md").write_text(GOOD_FAQ.replace("id: ok-entry", "id: bad-topic").replace("topic: returns", "topic: astrology").replace("type: faq", "type: policy"))
+    (root / "policies" / "bad-topic.md").write_text(
+        GOOD_FAQ.replace("id: ok-entry", "id: bad-topic")
+        .replace("topic: returns", "topic: astrology")
+        .replace("type: faq", "type: policy")
+    )
     kb = load_knowledge(root)
     messages = {p.file: p.message for p in kb.problems}
     assert "front matter" in messages["faq/plain.md"]
@@ -78,7 +84,8 @@ def test_faq_without_front_matter_and_binary_file(tmp_path: Path) -> None:
 def test_policy_split_into_sections(tmp_path: Path) -> None:
     root = _make(tmp_path)
     (root / "policies" / "p.md").write_text(
-        "---\nid: p\ntitle: Shipping policy\ntype: policy\ntopic: shipping\n---\n## Germany\nDHL, 2 days.\n## UK\nDHL, 5 days.\n"
+        "---\nid: p\ntitle: Shipping policy\ntype: policy\ntopic: shipping\n---\n"
+        "## Germany\nDHL, 2 days.\n## UK\nDHL, 5 days.\n"
     )
     passages = [p for p in load_knowledge(root).passages() if p.doc_type == "policy"]
     assert [p.title for p in passages] == ["Shipping policy: Germany", "Shipping policy: UK"]

@@ -6,8 +6,16 @@ from assistant.turnlog import MIGRATIONS, TurnLog, TurnRecord
 
 
 def _record(i: int, session: str = "s") -> TurnRecord:
-    return TurnRecord(id=f"t{i}", session_id=session, user_text=f"question {i}", reply=f"answer {i}", intent="greeting",
-                      confidence=0.9, retrieved=[{"id": "faq:x", "score": 0.5}], timings={"total": 1.0})
+    return TurnRecord(
+        id=f"t{i}",
+        session_id=session,
+        user_text=f"question {i}",
+        reply=f"answer {i}",
+        intent="greeting",
+        confidence=0.9,
+        retrieved=[{"id": "faq:x", "score": 0.5}],
+        timings={"total": 1.0},
+    )
 
 
 def test_migrations_recorded_once(tmp_path: Path) -> None:

@@ -15,8 +15,16 @@ from finetune.intents import IntentTrainArgs, train_intents
 TRAIN = {
     "greeting": ["hi", "hello there", "good morning", "hey!", "hello", "hiya", "good evening", "hey team"],
     "thanks": ["thanks", "thank you so much", "cheers", "many thanks", "thx", "thanks a lot", "great, thank you", "ty"],
-    "out_of_scope": ["what's the weather", "tell me a joke", "who won the game", "write python code",
-                     "capital of france", "book me a flight", "stock price of apple", "sing a song"],
+    "out_of_scope": [
+        "what's the weather",
+        "tell me a joke",
+        "who won the game",
+        "write python code",
+        "capital of france",
+        "book me a flight",
+        "stock price of apple",
+        "sing a song",
+    ],
 }
 
 
@@ -31,8 +39,14 @@ def _write(tmp_path: Path) -> Path:
 def test_train_save_load_same_predictions(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data")
     folder = train_intents(
-        IntentTrainArgs(train=_write(tmp_path), test=tmp_path / "none.jsonl", max_steps=25, batch_size=8,
-                        learning_rate=3e-4, dev_fraction=0.25),
+        IntentTrainArgs(
+            train=_write(tmp_path),
+            test=tmp_path / "none.jsonl",
+            max_steps=25,
+            batch_size=8,
+            learning_rate=3e-4,
+            dev_fraction=0.25,
+        ),
         settings,
     )
     registry = ModelRegistry(settings.models_dir / "intents")
@@ -71,8 +85,12 @@ def test_bad_jsonl_line_is_named(tmp_path: Path) -> None:
 
 
 def test_dedupe_drops_conflicting_labels_and_split_is_stratified() -> None:
-    rows = [Example(text="Hi", intent="greeting"), Example(text="hi ", intent="greeting"),
-            Example(text="ok", intent="thanks"), Example(text="OK", intent="goodbye")]
+    rows = [
+        Example(text="Hi", intent="greeting"),
+        Example(text="hi ", intent="greeting"),
+        Example(text="ok", intent="thanks"),
+        Example(text="OK", intent="goodbye"),
+    ]
     assert [e.text for e in dedupe(rows)] == ["Hi"]
     many = [Example(text=f"{i} {k}", intent=k) for k in ("a", "b") for i in range(10)]
     train, dev = split_dev(many, 0.2, seed=1)
