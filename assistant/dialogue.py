@@ -195,6 +195,10 @@ class Assistant:
     def warm_up(self) -> None:
         self.classifier.warm_up()
         self.retriever.warm_up()
+        if self.retriever.index.count() == 0:
+            raise ModelMissingError(
+                f"the knowledge index at {self.settings.chroma_dir} is empty; run: python -m assistant kb sync"
+            )
         self.generator.warm_up()
         self.turn_log.warm_up()
 
@@ -367,6 +371,7 @@ class Assistant:
                 )
                 return
             sess.skus = [product.sku]
+            assert target is not None
             draft.text, draft.strategy, draft.used = catalogue_answer(product, message), "catalogue", [target]
             return
         candidates = [h for h in draft.hits if h.score >= self.settings.min_relevance or h in pinned]

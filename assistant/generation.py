@@ -93,7 +93,7 @@ class ReplyGenerator:
             if not (self.adapter_dir / "adapter_config.json").is_file():
                 raise ModelMissingError(f"no LoRA adapter at {self.adapter_dir} (adapter_config.json missing)")
             model = PeftModel.from_pretrained(model, self.adapter_dir).merge_and_unload()
-        self._model = model.to(self.device).eval()
+        self._model = model.to(self.device).eval()  # type: ignore[arg-type]
 
     def count_tokens(self, messages: list[dict[str, str]]) -> int:
         self.warm_up()

@@ -237,7 +237,7 @@ def _article_passages(a: Article) -> list[Passage]:
 def _split_sections(body: str) -> list[tuple[str, str]]:
     """Split Markdown at ``## `` headings; text before the first heading is its own section."""
     sections: list[tuple[str, str]] = []
-    heading, lines = "", []
+    heading, lines = "", list[str]()
     for line in body.splitlines():
         if line.startswith("## "):
             if "".join(lines).strip():

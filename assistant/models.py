@@ -73,7 +73,7 @@ def prepare_lm(folder: Path) -> Path:
         quantizer = getattr(model, "hf_quantizer", None)
         if quantizer is not None:
             quantizer.remove_quantization_config(model)
-        model.to(torch.bfloat16)
+        model = model.to(dtype=torch.bfloat16)  # type: ignore[arg-type,call-arg]
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         (tmp / "source.json").write_text(

@@ -26,8 +26,8 @@ def _root() -> None:
 def intents_cmd(
     train: Annotated[Path | None, typer.Option(help="YAML folder or JSONL of {text, intent}.")] = None,
     test: Annotated[Path | None, typer.Option(help="Held-out JSONL scored after training.")] = None,
-    epochs: float = 10,
-    learning_rate: float = 1e-4,
+    epochs: float = 8,
+    learning_rate: float = 1.5e-4,
     batch_size: int = 16,
     max_length: int = 64,
     seed: int = 13,
@@ -64,6 +64,31 @@ def intents_cmd(
     card = json.loads((folder / "card.json").read_text())
     typer.echo(f"model: {folder}{' (active)' if activate else ''}")
     typer.echo(json.dumps(card["metrics"], indent=2))
+
+
+@app.command("conversations")
+def conversations_cmd(
+    folder: Annotated[Path, typer.Argument(help="Folder of YAML conversation scripts.")] = Path("tests/conversations"),
+) -> None:
+    """Run conversation scripts through the assistant; exit 1 on any wrong prediction."""
+    from assistant.dialogue import Assistant
+    from finetune.conversations import load_scripts, run_script
+
+    try:
+        bot = Assistant.load(Settings())
+    except AssistantError as err:
+        typer.secho(f"error: {err}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    failed = total = 0
+    for name, script in load_scripts(folder).items():
+        typer.echo(f"{name}: {script.name}")
+        for user, problems in run_script(bot, name, script):
+            total += 1
+            failed += bool(problems)
+            mark = "FAIL" if problems else "ok  "
+            typer.echo(f"  {mark} {user[:70]}" + "".join(f"\n         {p}" for p in problems))
+    typer.echo(f"{total - failed} passed, {failed} failed")
+    raise typer.Exit(1 if failed else 0)
 
 
 def main() -> None:

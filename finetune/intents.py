@@ -33,9 +33,9 @@ class IntentTrainArgs:
     """Held-out examples scored after training, never trained on. Default: settings.intent_data_dir/test.jsonl."""
     base_model: Path | None = None
     """Folder with the BERT weights to start from. Default: the packaged all-MiniLM-L6-v2."""
-    epochs: float = 10
+    epochs: float = 8
     """Upper bound on epochs; early stopping usually ends sooner."""
-    learning_rate: float = 1e-4
+    learning_rate: float = 1.5e-4
     batch_size: int = 16
     max_length: int = 64
     """Tokens per example; longer messages are truncated."""
@@ -48,6 +48,8 @@ class IntentTrainArgs:
     """Weight the loss by inverse class frequency (out_of_scope is much larger)."""
     threshold: float = 0.45
     """Confidence under which a prediction counts as rejected, for the reported metrics."""
+    bf16: bool = True
+    """bf16 autocast on CPU (about 1.5x faster there) and on GPUs that support it."""
     max_steps: int = -1
     """Stop after this many optimiser steps (for smoke tests); -1 trains by epochs."""
     activate: bool = True
@@ -76,6 +78,18 @@ def _metrics(
     }
 
 
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _bf16_ok() -> bool:
+    import torch
+
+    return not torch.cuda.is_available() or torch.cuda.is_bf16_supported()
+
+
 def fit_temperature(logits: Any, targets: Any) -> float:
     """Temperature that minimises the negative log-likelihood of the dev set."""
     import torch
@@ -91,7 +105,7 @@ def fit_temperature(logits: Any, targets: Any) -> float:
         return loss
 
     opt.step(closure)
-    return float(log_t.exp().clamp(0.05, 20.0))
+    return float(log_t.detach().exp().clamp(0.05, 20.0))
 
 
 def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Path:
@@ -140,7 +154,9 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
     weights = torch.tensor(counts.sum() / (len(labels) * np.maximum(counts, 1.0))) if args.class_weighting else None
 
     class WeightedTrainer(Trainer):
-        def compute_loss(self, model: Any, inputs: Any, return_outputs: bool = False, **_: Any) -> Any:
+        def compute_loss(  # type: ignore[override]
+            self, model: Any, inputs: Any, return_outputs: bool = False, **_: Any
+        ) -> Any:
             targets = inputs.pop("labels")
             outputs = model(**inputs)
             w = weights.to(outputs.logits.device) if weights is not None else None
@@ -166,8 +182,8 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
             weight_decay=0.01,
             eval_strategy="epoch" if args.max_steps < 0 else "steps",
             save_strategy="epoch" if args.max_steps < 0 else "steps",
-            eval_steps=max(args.max_steps, 1) if args.max_steps > 0 else None,
-            save_steps=max(args.max_steps, 1) if args.max_steps > 0 else None,
+            eval_steps=max(args.max_steps, 1) if args.max_steps > 0 else 500,
+            save_steps=max(args.max_steps, 1) if args.max_steps > 0 else 500,
             load_best_model_at_end=True,
             metric_for_best_model="macro_f1",
             save_total_limit=1,
@@ -177,6 +193,8 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
             seed=args.seed,
             dataloader_num_workers=0,
             disable_tqdm=False,
+            bf16=args.bf16 and _bf16_ok(),
+            use_cpu=not _cuda(),
         )
         trainer = WeightedTrainer(
             model=model,
@@ -190,7 +208,8 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
         result = trainer.train()
         history = [row for row in trainer.state.log_history if "loss" in row or "eval_loss" in row]
 
-        model = trainer.model.eval()
+        best: Any = trainer.model  # the best epoch
+        best.eval()
 
         def logits_of(rows: list[Example]) -> torch.Tensor:
             out = []
@@ -202,8 +221,8 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
                         max_length=args.max_length,
                         padding=True,
                         return_tensors="pt",
-                    ).to(model.device)
-                    out.append(model(**batch).logits.float().cpu())
+                    ).to(best.device)
+                    out.append(best(**batch).logits.float().cpu())
             return torch.cat(out) if out else torch.zeros(0, len(labels))
 
         dev_logits = logits_of(dev)
@@ -242,7 +261,7 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
         )
         with registry.build("intents") as (version, folder):
             card.version = version
-            trainer.model.to("cpu").save_pretrained(folder)
+            best.to("cpu").save_pretrained(folder)
             tokenizer.save_pretrained(folder)
             card.write(folder)
             (folder / "training_log.json").write_text(json.dumps(history, indent=1))

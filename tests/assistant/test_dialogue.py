@@ -83,3 +83,19 @@ def test_feedback_is_stored(bot: Assistant) -> None:
 def test_clean_message() -> None:
     assert clean_message("  hi\x00 there ", 100) == ("hi there", [])
     assert clean_message("x" * 50, 10) == ("x" * 10, ["truncated"])
+
+
+def test_full_disk_keeps_turn_and_writes_it_later(bot: Assistant) -> None:
+    db = bot.turn_log._connect()
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite now answers "database or disk is full"
+    try:
+        big = "Is there a fee if I cancel my order? " + "please " * 600
+        reply = bot.respond(big, session_id="full-disk")
+        assert reply.text and "not_logged" in reply.notices
+        assert bot.turn_log.get(reply.turn_id) is None
+    finally:
+        db.execute("PRAGMA max_page_count = 1073741823")
+    later = bot.respond("thanks", session_id="full-disk")
+    assert "not_logged" not in later.notices
+    assert bot.turn_log.get(reply.turn_id) is not None and bot.turn_log.get(later.turn_id) is not None
