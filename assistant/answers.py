@@ -7,6 +7,9 @@ from collections.abc import Sequence
 
 from assistant.knowledge import KnowledgeBase, Passage, Product
 
+_COLOUR_WORD = re.compile(
+    r"\b(black|blue|green|red|grey|gray|white|navy|olive|orange|yellow|brown|beige|purple|pink)\b", re.I
+)
 _ASPECTS: dict[str, re.Pattern[str]] = {
     "price": re.compile(r"\b(price|prices|cost|costs|how much|expensive|cheap|€|eur|euro)", re.I),
     "stock": re.compile(r"\b(stock|available|availability|in store|sold out|left|have it|do you have)", re.I),
@@ -28,14 +31,21 @@ def asked_aspects(question: str) -> list[str]:
     return [name for name, pattern in _ASPECTS.items() if pattern.search(question)]
 
 
-def _variant_filter(product: Product, question: str) -> tuple[str | None, str | None]:
-    q = f" {question.lower()} "
-    colour = next((v.color for v in product.variants if f" {v.color.lower()}" in q), None)
-    size = next(
-        (v.size for v in product.variants if v.size and re.search(rf"(?<![\w]){re.escape(v.size.lower())}(?![\w])", q)),
-        None,
-    )
-    return colour, size
+def _colour_mentioned(colour: str, question: str) -> bool:
+    """ "blue" names "Fjord Blue"; so does "fjord blue"."""
+    words = set(re.findall(r"[a-z]+", question.lower()))
+    parts = re.findall(r"[a-z]+", colour.lower())
+    return bool(parts) and (all(p in words for p in parts) or parts[-1] in words)
+
+
+def _size_mentioned(size: str, question: str) -> bool:
+    """Sizes count when written as sizes ("size m", "in XL", "42"), not inside words like "I'm"."""
+    if re.search(rf"\b(size|eu|in)\s+{re.escape(size.lower())}(?![\w])", question.lower()):
+        return True
+    token = rf"(?<![\w'.,€$]){re.escape(size)}(?![\w'.,])"
+    if size.isalpha() and len(size) == 1:
+        return re.search(token, question) is not None  # a lone capital: "M", "L"
+    return re.search(token, question, flags=re.I) is not None
 
 
 def _join(items: Sequence[str]) -> str:
@@ -45,25 +55,37 @@ def _join(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _variant_answer(product: Product, question: str) -> str | None:
+    """Stock of the colour and/or size the question names, or None when it names neither."""
+    colours = [c for c in dict.fromkeys(v.color for v in product.variants) if _colour_mentioned(c, question)]
+    sizes = [s for s in dict.fromkeys(v.size for v in product.variants if v.size) if _size_mentioned(s, question)]
+    named = _COLOUR_WORD.search(question)
+    if not colours and named:
+        made_in = _join(sorted({v.color for v in product.variants}))
+        return f"The {product.name} does not come in {named.group(1).lower()}; it comes in {made_in}."
+    if not colours and not sizes:
+        return None
+    matching = [v for v in product.variants if (not colours or v.color in colours) and (not sizes or v.size in sizes)]
+    wanted = " ".join([*colours, *(f"size {s}" for s in sizes)])
+    in_stock = [v for v in matching if v.stock > 0]
+    if not matching:
+        return f"The {product.name} is not made in {wanted}."
+    if not in_stock:
+        return f"Sorry, the {product.name} in {wanted} is currently out of stock."
+    listing = _join([f"{v.label} ({v.stock} in stock)" for v in in_stock])
+    sold_out = [v.label for v in matching if v.stock == 0]
+    tail = f" Sold out: {_join(sold_out)}." if sold_out else ""
+    return f"Yes, the {product.name} is available in {wanted}: {listing}.{tail}"
+
+
 def catalogue_answer(product: Product, question: str) -> str:
     """Answer a product question from the catalogue fields, exactly as they are written."""
     aspects = asked_aspects(question)
-    colour, size = _variant_filter(product, question)
-    parts: list[str] = []
-    if colour or size:
-        matching = [v for v in product.variants if (not colour or v.color == colour) and (not size or v.size == size)]
-        wanted = " ".join(x for x in (colour, f"size {size}" if size else None) if x)
-        in_stock = [v for v in matching if v.stock > 0]
-        if not matching:
-            parts.append(f"The {product.name} is not made in {wanted}.")
-        elif in_stock:
-            listing = _join([f"{v.label} ({v.stock} in stock)" for v in in_stock])
-            parts.append(f"Yes, the {product.name} is available in {wanted}: {listing}.")
-        else:
-            parts.append(f"Sorry, the {product.name} in {wanted} is currently out of stock.")
+    variant = _variant_answer(product, question)
+    parts: list[str] = [variant] if variant else []
     if "price" in aspects or not aspects:
         parts.append(f"The {product.name} costs {product.price_text}.")
-    if ("stock" in aspects or "size" in aspects or "colour" in aspects or not aspects) and not (colour or size):
+    if not variant and ({"stock", "size", "colour"} & set(aspects) or not aspects):
         available = product.in_stock
         if not available:
             parts.append("It is currently out of stock in all variants.")

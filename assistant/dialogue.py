@@ -316,6 +316,8 @@ class Assistant:
         responses = self.prompts.responses
         if route in ("greeting", "thanks", "goodbye"):
             draft.text = responses.render(route, shop_name=SHOP_NAME)
+        elif route in ("fallback", "clarify") and self._rescued(message, prediction, draft, timings):
+            pass  # unsure, but one knowledge entry answers the message closely
         elif route == "fallback":
             draft.text, draft.strategy = responses.render("fallback", shop_name=SHOP_NAME), "fallback"
         elif route == "clarify":
@@ -323,13 +325,13 @@ class Assistant:
             options = options or ["our products", "an order"]
             draft.text, draft.strategy = responses.render("clarify", shop_name=SHOP_NAME, options=options), "clarify"
         elif route == "handoff":
-            self._handoff(prediction.label, draft, timings)
+            self._handoff(message, prediction.label, draft, timings)
         elif route in ("product", "recommend"):
             yield from self._products(route, message, sess, entities, draft, timings)
         elif route == "order" and not sess.order_number:
             draft.text, draft.strategy = responses.render("ask_order_number", shop_name=SHOP_NAME), "ask"
         else:
-            yield from self._knowledge(message, sess, draft, timings, order=route == "order")
+            yield from self._knowledge(message, prediction, sess, draft, timings, order=route == "order")
         if draft.text and draft.strategy != "generated":
             yield draft.text
 
@@ -337,15 +339,15 @@ class Assistant:
         words = label.replace("_", " ")
         return {"product info": "a product", "human agent": "talking to a person"}.get(words, words)
 
-    def _handoff(self, intent: str, draft: _Draft, timings: dict[str, float]) -> None:
+    def _handoff(self, message: str, intent: str, draft: _Draft, timings: dict[str, float]) -> None:
         t = time.perf_counter()
-        hits = self.retriever.run("What are your customer service opening hours and how can I reach you?").hits
-        timings["retrieve"] = _ms(t)
         contact = ""
-        hit = next((h for h in hits if h.topic == "contact" and h.id in self._passages), None)
+        answer_id = self.taxonomy.answer(intent)
+        hit = self._scored(message, answer_id) if answer_id in self._passages else None
         if hit is not None:
             contact = curated_answer(self._passages[hit.id], self.knowledge)
             draft.used = [hit]
+        timings["retrieve"] = _ms(t)
         key = "complaint" if intent == "complaint" else "handoff"
         draft.text = self.prompts.responses.render(key, shop_name=SHOP_NAME, contact=contact)
         draft.strategy, draft.handoff = "handoff", True
@@ -385,23 +387,46 @@ class Assistant:
         draft.text, draft.strategy = recommendation_answer(chosen), "catalogue"
         yield from ()
 
+    def _rescued(self, message: str, prediction: IntentPrediction, draft: _Draft, timings: dict[str, float]) -> bool:
+        """Answer an unsure or unknown-intent message when one knowledge entry matches it closely."""
+        if prediction.label == OUT_OF_SCOPE and prediction.confidence >= self.settings.intent_threshold:
+            return False
+        t = time.perf_counter()
+        found = self.retriever.run(message, doc_types=["faq", "policy"])
+        timings["retrieve"] = _ms(t)
+        draft.hits = found.hits
+        best = found.hits[0] if found.hits else None
+        if best is None or best.score < self.settings.specific_threshold or best.id not in self._passages:
+            return False
+        draft.text = curated_answer(self._passages[best.id], self.knowledge)
+        draft.strategy, draft.used = "curated", [best]
+        return True
+
     def _knowledge(
-        self, message: str, sess: Session, draft: _Draft, timings: dict[str, float], order: bool = False
+        self,
+        message: str,
+        prediction: IntentPrediction,
+        sess: Session,
+        draft: _Draft,
+        timings: dict[str, float],
+        order: bool = False,
     ) -> Iterator[str]:
+        """Curated answer when an entry matches, else a grounded and checked generation, else "don't know"."""
         responses = self.prompts.responses
         t = time.perf_counter()
         found: Retrieved = self.retriever.run(message, doc_types=["faq", "policy"])
-        timings["retrieve"] = _ms(t)
         draft.hits = found.hits
+        prefix = f"About order {sess.order_number}: " if order and sess.order_number else ""
+        chosen = self._curated_choice(message, prediction, found)
+        timings["retrieve"] = _ms(t)
+        if chosen is not None:
+            draft.text = prefix + curated_answer(self._passages[chosen.id], self.knowledge)
+            draft.strategy, draft.used = "curated", [chosen]
+            return
         if not found.relevant:
             draft.text, draft.strategy = responses.render("dont_know", shop_name=SHOP_NAME), "dont_know"
             return
         best = found.hits[0]
-        prefix = f"About order {sess.order_number}: " if order and sess.order_number else ""
-        if best.score >= self.settings.curated_threshold and best.id in self._passages:
-            draft.text = prefix + curated_answer(self._passages[best.id], self.knowledge)
-            draft.strategy, draft.used = "curated", [best]
-            return
         passages = [h for h in found.hits if h.score >= self.settings.min_relevance][:3]
         history = [
             m
@@ -439,6 +464,31 @@ class Assistant:
             + responses.render("offer_human", shop_name=SHOP_NAME)
         )
         draft.strategy, draft.used = "extractive", [best]
+
+    def _scored(self, message: str, passage_id: str | None) -> Hit | None:
+        """A passage named by id, with its real similarity to the message."""
+        got = self.retriever.index.get([passage_id]) if passage_id else []
+        if not got:
+            return None
+        return got[0].model_copy(update={"score": self.retriever.index.score(message, got[0].id)})
+
+    def _curated_choice(self, message: str, prediction: IntentPrediction, found: Retrieved) -> Hit | None:
+        """The entry whose curated answer is the reply, if any.
+
+        A close match to one entry's question wins; otherwise the entry the taxonomy
+        names for the (confident) intent; otherwise a good enough best match.
+        """
+        best = found.hits[0] if found.hits else None
+        if best is not None and best.score >= self.settings.specific_threshold and best.id in self._passages:
+            return best
+        answer_id = self.taxonomy.answer(prediction.label)
+        if answer_id in self._passages and prediction.confidence >= self.settings.intent_threshold:
+            hit = next((h for h in found.hits if h.id == answer_id), None) or self._scored(message, answer_id)
+            if hit is not None:
+                return hit
+        if best is not None and best.score >= self.settings.curated_threshold and best.id in self._passages:
+            return best
+        return None
 
     # --- logging ----------------------------------------------------------------
 

@@ -16,6 +16,14 @@ _ORDER_CONTEXT = re.compile(
 )
 _ORDER_BARE = re.compile(r"(?<![\d.,€$£])\b(1\d{5})\b(?![.,]\d)")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_PHONE = re.compile(
+    r"(?<![\w+])(?:\+|00)\d{1,3}[\s/-]?(?:\(0\))?\d{2,5}(?:[\s/-]?\d{2,8}){1,3}\b"  # +49 151 23456789
+    r"|(?<![\w+])0\d{2,5}[\s/-]\d{3,8}(?:[\s-]?\d{2,6})?\b"  # 040 1234 5678
+)
+_MONEY = re.compile(
+    r"(?:[€$£]\s?(\d+(?:[.,]\d{1,2})?))|(?:\b(\d+(?:[.,]\d{1,2})?)\s?(?:€|eur\b|euros?\b|usd\b|dollars?\b|gbp\b|pounds?\b))",
+    re.I,
+)
 _WORD = re.compile(r"[a-z0-9]+")
 _GENERIC = {
     "jacket",
@@ -70,10 +78,22 @@ class Entities(BaseModel):
 
     order_numbers: list[str] = []
     emails: list[str] = []
+    phones: list[str] = []
+    amounts: list[str] = []
     skus: list[str] = []
 
 
+def phones(text: str) -> list[str]:
+    return list(dict.fromkeys(m.group(0).strip() for m in _PHONE.finditer(text)))
+
+
+def amounts(text: str) -> list[str]:
+    """Money amounts as plain numbers with a dot: "€49,90" -> "49.90"."""
+    return list(dict.fromkeys((m.group(1) or m.group(2)).replace(",", ".") for m in _MONEY.finditer(text)))
+
+
 def order_numbers(text: str) -> list[str]:
+    text = _PHONE.sub(" ", _EMAIL.sub(" ", text))
     found = [m.group(1) for m in _ORDER_CONTEXT.finditer(text)]
     found += [m.group(1) for m in _ORDER_BARE.finditer(text)]
     return list(dict.fromkeys(found))
@@ -127,5 +147,7 @@ def extract(text: str, products: Sequence[Product] = ()) -> Entities:
     return Entities(
         order_numbers=order_numbers(text),
         emails=emails(text),
+        phones=phones(text),
+        amounts=amounts(text),
         skus=[p.sku for p in mentioned_products(text, products)],
     )

@@ -177,6 +177,14 @@ class KnowledgeIndex:
             topic=str(meta.get("topic", "")),
         )
 
+    def score(self, text: str, passage_id: str) -> float:
+        """Similarity of ``text`` to one passage, through its closest alternative question."""
+        result = self.collection.query(
+            query_texts=[text], n_results=1, where={"parent": passage_id}, include=["distances"]
+        )
+        distances = result["distances"][0]
+        return round(1.0 - float(distances[0]), 4) if distances else 0.0
+
     def get(self, ids: Sequence[str]) -> list[Hit]:
         """Passages by id, scored 1.0 (used when a product is named outright)."""
         if not ids:

@@ -39,7 +39,10 @@ class Settings(BaseSettings):
     top_k: int = Field(4, ge=1, le=20, description="Passages retrieved per question.")
     min_relevance: float = Field(0.25, ge=-1.0, le=1.0, description="Cosine similarity a passage needs.")
     curated_threshold: float = Field(
-        0.6, ge=-1.0, le=1.0, description="From this similarity on, the curated FAQ/policy answer is the reply."
+        0.75, ge=-1.0, le=1.0, description="From this similarity on, the curated FAQ/policy answer is the reply."
+    )
+    specific_threshold: float = Field(
+        0.85, ge=-1.0, le=1.0, description="A match this close beats the intent's general answer."
     )
     max_new_tokens: int = Field(160, ge=8, le=1024, description="Longest generated reply.")
     history_turns: int = Field(3, ge=0, le=20, description="Earlier turns shown to the reply model.")

@@ -19,6 +19,7 @@ class IntentSpec(BaseModel):
 
     group: str
     route: Route
+    answer: str | None = None
     definition: str
     examples: list[str]
 
@@ -35,6 +36,10 @@ class Taxonomy(BaseModel):
     def route(self, intent: str) -> Route:
         spec = self.intents.get(intent)
         return spec.route if spec else "fallback"
+
+    def answer(self, intent: str) -> str | None:
+        spec = self.intents.get(intent)
+        return spec.answer if spec else None
 
     def describe(self, intent: str) -> str:
         spec = self.intents.get(intent)

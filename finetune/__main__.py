@@ -66,6 +66,26 @@ def intents_cmd(
     typer.echo(json.dumps(card["metrics"], indent=2))
 
 
+@app.command("evaluate-intents")
+def evaluate_intents_cmd(
+    model: Annotated[Path | None, typer.Option(help="Model folder; default: the active classifier.")] = None,
+    test: Annotated[Path | None, typer.Option(help="Held-out JSONL of {text, intent, tags}.")] = None,
+    train: Annotated[Path | None, typer.Option(help="Training data for the TF-IDF baseline.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Report folder.")] = None,
+    threshold: Annotated[float | None, typer.Option(help="Confidence threshold; default from settings.")] = None,
+) -> None:
+    """Per-intent and per-variation scores, confusion matrix, threshold sweep, TF-IDF baseline."""
+    from finetune.evaluate_intents import evaluate_intents, summary
+
+    try:
+        folder = evaluate_intents(Settings(), model, test, train, out, threshold)
+    except AssistantError as err:
+        typer.secho(f"error: {err}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(summary(json.loads((folder / "report.json").read_text())))
+    typer.echo(f"report: {folder}")
+
+
 @app.command("conversations")
 def conversations_cmd(
     folder: Annotated[Path, typer.Argument(help="Folder of YAML conversation scripts.")] = Path("tests/conversations"),

@@ -55,7 +55,7 @@ def shared_models() -> Path:
     wanted = data_hash(dedupe(load_examples(settings.intent_data_dir / "train")))
     active = registry.active()
     if active is None or (active / "card.json").read_text().find(wanted) < 0:
-        train_intents(IntentTrainArgs(epochs=4, patience=1), settings)
+        train_intents(IntentTrainArgs(), settings)  # the same model a fresh install trains
     return CACHE
 
 

@@ -20,3 +20,13 @@ def test_products_named_with_or_without_accents() -> None:
     fjell = next(p for p in KB.products if p.name.startswith("Fjell"))
     assert extract("does the fjell jacket come in blue", KB.products).skus[0] == fjell.sku
     assert mentioned_products("what is your return policy", KB.products) == []
+
+
+def test_phones_amounts_and_emails() -> None:
+    e = extract("I'm anna.schmidt@example.com, call +49 151 23456789 about order 104233, I paid €49,90 not 59 euros")
+    assert e.emails == ["anna.schmidt@example.com"]
+    assert e.phones == ["+49 151 23456789"]
+    assert e.order_numbers == ["104233"]
+    assert e.amounts == ["49.90", "59"]
+    assert extract("ring me on 040 1234 5678").phones == ["040 1234 5678"]
+    assert extract("size 42 in black").amounts == [] and extract("size 42 in black").phones == []

@@ -1,0 +1,51 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings
+from finetune.evaluate_intents import Predictions, effective, evaluate_intents, scores, sweep, tfidf_baseline
+from finetune.intent_data import Example
+
+GOLD = ["greeting", "thanks", "out_of_scope", "out_of_scope", "greeting"]
+PRED = Predictions(
+    labels=["greeting", "greeting", "out_of_scope", "thanks", "greeting"], confidences=[0.9, 0.8, 0.95, 0.3, 0.4]
+)
+TAGS = [["typo"], ["typo"], [], ["rude"], []]
+
+
+def test_threshold_turns_unsure_predictions_into_fallback() -> None:
+    assert effective(PRED, 0.5) == ["greeting", "greeting", "out_of_scope", "out_of_scope", "out_of_scope"]
+
+
+def test_scores_count_rejections_and_tags() -> None:
+    s = scores(GOLD, PRED, 0.5, TAGS)
+    assert s["oos_recall"] == 1.0  # the unsure "thanks" on an out-of-scope text counts as rejected
+    assert s["in_scope_rejection"] == pytest.approx(1 / 3, abs=1e-3)  # the unsure greeting
+    assert s["per_tag"]["typo"]["n"] == 2 and s["per_tag"]["typo"]["accuracy"] == 0.5
+    assert s["per_intent"]["thanks"]["recall"] == 0.0
+
+
+def test_sweep_is_monotonic() -> None:
+    rows = sweep(GOLD, PRED)
+    assert [r["oos_recall"] for r in rows] == sorted(r["oos_recall"] for r in rows)
+    assert rows[0]["in_scope_rejection"] == 0.0
+
+
+def test_tfidf_baseline_learns() -> None:
+    train = [Example(text=t, intent="greeting") for t in ("hi", "hello", "hey there", "good morning")]
+    train += [Example(text=t, intent="thanks") for t in ("thanks", "thank you", "cheers mate", "many thanks")]
+    pred = tfidf_baseline(
+        train, [Example(text="hello there", intent="greeting"), Example(text="thank you!", intent="thanks")]
+    )
+    assert pred.labels == ["greeting", "thanks"]
+
+
+@pytest.mark.integration
+def test_report_files_written(shared_models: Path, tmp_path: Path) -> None:
+    out = evaluate_intents(Settings(data_dir=shared_models), out=tmp_path / "report")
+    report = json.loads((out / "report.json").read_text())
+    assert report["classifier"]["n"] >= 600 and "typo" in report["classifier"]["per_tag"]
+    assert report["tfidf"]["macro_f1"] > 0.3
+    assert (out / "confusion.png").stat().st_size > 10_000 and (out / "threshold_sweep.png").stat().st_size > 5_000
+    assert (out / "misclassified.jsonl").exists()
