@@ -29,6 +29,7 @@ from assistant.answers import catalogue_answer, curated_answer, recommendation_a
 from assistant.entities import Entities, extract
 from assistant.errors import AssistantError, ModelMissingError
 from assistant.generation import Generation, ReplyGenerator
+from assistant.guard import is_injection
 from assistant.index import Hit, KnowledgeIndex
 from assistant.intents import IntentClassifier, IntentPrediction
 from assistant.knowledge import KnowledgeBase, Passage, load_knowledge
@@ -100,6 +101,8 @@ class Session:
     order_number: str | None = None
     email: str | None = None
     skus: list[str] = field(default_factory=list)
+    waiting_for_order: IntentPrediction | None = None
+    """The order question asked before the customer gave the order number."""
 
 
 @dataclass
@@ -256,16 +259,23 @@ class Assistant:
         entities = extract(message, self.knowledge.products)
         if entities.order_numbers:
             sess.order_number = entities.order_numbers[-1]
+            waiting, sess.waiting_for_order = sess.waiting_for_order, None
+            if waiting is not None and self.taxonomy.route(prediction.label) != "order":
+                prediction = waiting  # "it's 104233" answers the question we asked
         if entities.emails:
             sess.email = entities.emails[-1]
         route = self.taxonomy.route(prediction.label)
-        if prediction.confidence < self.settings.intent_threshold and prediction.label != OUT_OF_SCOPE:
+        if is_injection(message):
+            route_name = "fallback"  # no route, no retrieval, no generation for attempts to rewrite the rules
+            notices.append("injection")
+        elif prediction.confidence < self.settings.intent_threshold and prediction.label != OUT_OF_SCOPE:
             route_name = "clarify"
         else:
             route_name = route
 
         draft = _Draft()
-        stream = self._answer(route_name, prediction, message, sess, entities, draft, timings)
+        rescue = "injection" not in notices
+        stream = self._answer(route_name, prediction, message, sess, entities, draft, timings, rescue)
         shown = ""
         for piece in stream:
             shown += piece
@@ -312,11 +322,12 @@ class Assistant:
         entities: Entities,
         draft: _Draft,
         timings: dict[str, float],
+        rescue: bool = True,
     ) -> Iterator[str]:
         responses = self.prompts.responses
         if route in ("greeting", "thanks", "goodbye"):
             draft.text = responses.render(route, shop_name=SHOP_NAME)
-        elif route in ("fallback", "clarify") and self._rescued(message, prediction, draft, timings):
+        elif route in ("fallback", "clarify") and rescue and self._rescued(message, prediction, draft, timings):
             pass  # unsure, but one knowledge entry answers the message closely
         elif route == "fallback":
             draft.text, draft.strategy = responses.render("fallback", shop_name=SHOP_NAME), "fallback"
@@ -330,6 +341,7 @@ class Assistant:
             yield from self._products(route, message, sess, entities, draft, timings)
         elif route == "order" and not sess.order_number:
             draft.text, draft.strategy = responses.render("ask_order_number", shop_name=SHOP_NAME), "ask"
+            sess.waiting_for_order = prediction
         else:
             yield from self._knowledge(message, prediction, sess, draft, timings, order=route == "order")
         if draft.text and draft.strategy != "generated":
