@@ -34,6 +34,8 @@ def intents_cmd(
     dev_fraction: float = 0.1,
     patience: int = 2,
     class_weighting: bool = True,
+    typo_share: float = 0.0,
+    group_by_length: bool = False,
     max_steps: int = -1,
     activate: bool = True,
 ) -> None:
@@ -52,6 +54,8 @@ def intents_cmd(
         dev_fraction=dev_fraction,
         patience=patience,
         class_weighting=class_weighting,
+        typo_share=typo_share,
+        group_by_length=group_by_length,
         max_steps=max_steps,
         activate=activate,
         threshold=settings.intent_threshold,

@@ -103,3 +103,70 @@ def split_dev(examples: list[Example], fraction: float, seed: int) -> tuple[list
         dev += items[:n_dev]
         train += items[n_dev:]
     return train, dev
+
+
+_NEIGHBOURS = {
+    "a": "qswz",
+    "b": "vghn",
+    "c": "xdfv",
+    "d": "serfcx",
+    "e": "wsdr",
+    "f": "drtgvc",
+    "g": "ftyhbv",
+    "h": "gyujnb",
+    "i": "ujko",
+    "j": "huikmn",
+    "k": "jiolm",
+    "l": "kop",
+    "m": "njk",
+    "n": "bhjm",
+    "o": "iklp",
+    "p": "ol",
+    "q": "wa",
+    "r": "edft",
+    "s": "awedxz",
+    "t": "rfgy",
+    "u": "yhji",
+    "v": "cfgb",
+    "w": "qase",
+    "x": "zsdc",
+    "y": "tghu",
+    "z": "asx",
+}
+
+
+def misspell(text: str, rng: random.Random, rate: float = 0.35) -> str:
+    """The text as a hurried customer might type it: dropped, doubled, swapped or neighbouring keys."""
+    words = text.split(" ")
+    out = []
+    for word in words:
+        letters = [i for i, c in enumerate(word) if c.isalpha()]
+        if len(letters) >= 4 and rng.random() < rate:
+            i = rng.choice(letters[1:-1])
+            kind = rng.randrange(4)
+            if kind == 0:
+                word = word[:i] + word[i + 1 :]
+            elif kind == 1:
+                word = word[:i] + word[i] + word[i:]
+            elif kind == 2 and i + 1 < len(word):
+                word = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+            else:
+                near = _NEIGHBOURS.get(word[i].lower())
+                if near:
+                    word = word[:i] + rng.choice(near) + word[i + 1 :]
+        out.append(word)
+    return " ".join(out)
+
+
+def with_typos(examples: list[Example], share: float, seed: int) -> list[Example]:
+    """Examples plus misspelt copies of ``share`` of them (tagged "augmented")."""
+    if share <= 0:
+        return list(examples)
+    rng = random.Random(seed)
+    extra = []
+    for e in examples:
+        if rng.random() < share:
+            noisy = misspell(e.text, rng)
+            if noisy != e.text:
+                extra.append(Example(text=noisy, intent=e.intent, tags=[*e.tags, "typo", "augmented"]))
+    return [*examples, *extra]

@@ -18,7 +18,7 @@ from typing import Any
 from assistant.registry import ModelCard, ModelRegistry
 from assistant.settings import Settings
 from assistant.taxonomy import OUT_OF_SCOPE
-from finetune.intent_data import Example, data_hash, dedupe, load_examples, split_dev
+from finetune.intent_data import Example, data_hash, dedupe, load_examples, split_dev, with_typos
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,11 @@ class IntentTrainArgs:
     """Share of every intent held back for early stopping and calibration."""
     patience: int = 2
     """Epochs without dev macro-F1 improvement before stopping."""
+    typo_share: float = 0.0
+    """Share of training examples that also get a misspelt copy (the dev split gets none).
+    Measured on the held-out set, 0.5 moved typo macro-F1 by -3 to +3 points between runs: off by default."""
+    group_by_length: bool = False
+    """Batch examples of similar length: about 2x faster on CPU, but a different (not better) model."""
     class_weighting: bool = True
     """Weight the loss by inverse class frequency (out_of_scope is much larger)."""
     threshold: float = 0.45
@@ -134,6 +139,7 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
     labels = sorted({e.intent for e in examples})
     label2id = {label: i for i, label in enumerate(labels)}
     train, dev = split_dev(examples, args.dev_fraction, args.seed)
+    train = with_typos(train, args.typo_share, args.seed)
     log.info("intent data: %d train, %d dev, %d test, %d intents", len(train), len(dev), len(test), len(labels))
 
     set_seed(args.seed)
@@ -188,6 +194,7 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
             metric_for_best_model="macro_f1",
             save_total_limit=1,
             save_only_model=True,
+            train_sampling_strategy="group_by_length" if args.group_by_length else "random",
             logging_steps=20,
             report_to="none",
             seed=args.seed,

@@ -95,3 +95,16 @@ def test_dedupe_drops_conflicting_labels_and_split_is_stratified() -> None:
     many = [Example(text=f"{i} {k}", intent=k) for k in ("a", "b") for i in range(10)]
     train, dev = split_dev(many, 0.2, seed=1)
     assert sorted(e.intent for e in dev) == ["a", "a", "b", "b"] and len(train) == 16
+
+
+def test_typo_copies_are_misspelt_and_labelled() -> None:
+    import random
+
+    from finetune.intent_data import misspell, with_typos
+
+    rows = [Example(text="where is my order please", intent="track_order")] * 20
+    out = with_typos(rows, share=0.5, seed=3)
+    extra = out[20:]
+    assert 3 <= len(extra) <= 17 and all(e.intent == "track_order" and "augmented" in e.tags for e in extra)
+    assert all(e.text != "where is my order please" for e in extra)
+    assert misspell("ok hi", random.Random(1)) == "ok hi"  # short words stay
