@@ -16,12 +16,23 @@ _SKU = re.compile(r"\b[A-Z]{2}-[A-Z]{2,4}-\d{2,4}\b")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 
 
+_WORD = re.compile(r"[a-z]{4,}")
+_COMMON = set(
+    """about above after again also because been before being could does doing during each from further have having
+    here into just more most other over same should some such than that their them then there these they this those
+    through under until very were what when where which while will with would your yours you're sorry please thank
+    thanks happy help glad know like want need make sure information question questions customer assistant""".split()
+)
+
+
 class Verdict(BaseModel):
     """Whether every checked fact of the reply is supported, and which are not."""
 
     supported: bool
     unsupported: list[str] = []
     checked: int = 0
+    grounding: float = 1.0
+    """Share of the reply's content words that occur in the context."""
 
 
 def _numbers(text: str) -> set[str]:
@@ -38,7 +49,16 @@ def _numbers(text: str) -> set[str]:
     return out
 
 
-def check(reply: str, context: str) -> Verdict:
+def grounding(reply: str, context: str) -> float:
+    words = [w for w in _WORD.findall(reply.lower()) if w not in _COMMON]
+    if not words:
+        return 1.0
+    known = set(_WORD.findall(context.lower()))
+    return sum(w in known or w.rstrip("s") in known for w in words) / len(words)
+
+
+def check(reply: str, context: str, min_grounding: float = 0.5) -> Verdict:
+    """Numbers, SKUs and emails must all come from the context, and most content words too."""
     unsupported: list[str] = []
     checked = 0
     for pattern in (_EMAIL, _SKU):
@@ -50,4 +70,9 @@ def check(reply: str, context: str) -> Verdict:
     numbers = _numbers(reply)
     known_numbers = _numbers(context)
     unsupported += sorted(n for n in numbers if n not in known_numbers)
-    return Verdict(supported=not unsupported, unsupported=unsupported, checked=checked + len(numbers))
+    share = round(grounding(reply, context), 3)
+    if share < min_grounding:
+        unsupported.append(f"only {share:.0%} of the wording is grounded")
+    return Verdict(
+        supported=not unsupported, unsupported=unsupported, checked=checked + len(numbers), grounding=share
+    )

@@ -99,3 +99,23 @@ def test_full_disk_keeps_turn_and_writes_it_later(bot: Assistant) -> None:
     later = bot.respond("thanks", session_id="full-disk")
     assert "not_logged" not in later.notices
     assert bot.turn_log.get(reply.turn_id) is not None and bot.turn_log.get(later.turn_id) is not None
+
+
+def test_uncovered_question_goes_through_the_language_model(prepared, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Without an intent-designated answer and without a close match, SmolLM2 answers and is checked."""
+    from assistant.settings import Settings
+
+    taxonomy = Settings().taxonomy_file.read_text()
+    plain = "\n".join(line for line in taxonomy.splitlines() if not line.strip().startswith("answer:"))
+    (tmp_path / "taxonomy.yaml").write_text(plain)
+    settings = Settings(data_dir=prepared, taxonomy_file=tmp_path / "taxonomy.yaml", turn_log=tmp_path / "t.sqlite")
+    bot = Assistant.load(settings)
+    reply = bot.respond("Can I pay with bitcoin?", session_id="lm")
+    assert reply.intent == "payment_methods" and reply.strategy in ("generated", "extractive")
+    assert reply.usage.completion_tokens > 0 and reply.prompt and reply.prompt.startswith("reply@v")
+    assert "generate" in reply.timings_ms and reply.faithful is not None
+    logged = bot.turn_log.get(reply.turn_id)
+    assert logged is not None and logged.faithful == reply.faithful and logged.completion_tokens > 0
+    if reply.strategy == "extractive":  # the check caught invented wording: the shop's own text is shown
+        assert reply.faithful is False and logged.unsupported
+        assert "Klarna" in reply.text or "PayPal" in reply.text
