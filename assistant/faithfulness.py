@@ -17,12 +17,81 @@ _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 
 
 _WORD = re.compile(r"[a-z]{4,}")
-_COMMON = set(
-    """about above after again also because been before being could does doing during each from further have having
-    here into just more most other over same should some such than that their them then there these they this those
-    through under until very were what when where which while will with would your yours you're sorry please thank
-    thanks happy help glad know like want need make sure information question questions customer assistant""".split()
-)
+_COMMON = {
+    "about",
+    "above",
+    "after",
+    "again",
+    "also",
+    "because",
+    "been",
+    "before",
+    "being",
+    "could",
+    "does",
+    "doing",
+    "during",
+    "each",
+    "from",
+    "further",
+    "have",
+    "having",
+    "here",
+    "into",
+    "just",
+    "more",
+    "most",
+    "other",
+    "over",
+    "same",
+    "should",
+    "some",
+    "such",
+    "than",
+    "that",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "under",
+    "until",
+    "very",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "will",
+    "with",
+    "would",
+    "your",
+    "yours",
+    "you're",
+    "sorry",
+    "please",
+    "thank",
+    "thanks",
+    "happy",
+    "help",
+    "glad",
+    "know",
+    "like",
+    "want",
+    "need",
+    "make",
+    "sure",
+    "information",
+    "question",
+    "questions",
+    "customer",
+    "assistant",
+}
 
 
 class Verdict(BaseModel):
@@ -73,6 +142,4 @@ def check(reply: str, context: str, min_grounding: float = 0.5) -> Verdict:
     share = round(grounding(reply, context), 3)
     if share < min_grounding:
         unsupported.append(f"only {share:.0%} of the wording is grounded")
-    return Verdict(
-        supported=not unsupported, unsupported=unsupported, checked=checked + len(numbers), grounding=share
-    )
+    return Verdict(supported=not unsupported, unsupported=unsupported, checked=checked + len(numbers), grounding=share)
