@@ -338,7 +338,7 @@ class Assistant:
         elif route == "handoff":
             self._handoff(message, prediction.label, draft, timings)
         elif route in ("product", "recommend"):
-            yield from self._products(route, message, sess, entities, draft, timings)
+            self._products(route, message, sess, entities, draft, timings)
         elif route == "order" and not sess.order_number:
             draft.text, draft.strategy = responses.render("ask_order_number", shop_name=SHOP_NAME), "ask"
             sess.waiting_for_order = prediction
@@ -366,7 +366,7 @@ class Assistant:
 
     def _products(
         self, route: str, message: str, sess: Session, entities: Entities, draft: _Draft, timings: dict[str, float]
-    ) -> Iterator[str]:
+    ) -> None:
         t = time.perf_counter()
         named = entities.skus
         if route == "product" and not named and sess.skus:
@@ -397,7 +397,6 @@ class Assistant:
         sess.skus = [p.sku for p in chosen]
         draft.used = [h for h in candidates if h.sku in sess.skus]
         draft.text, draft.strategy = recommendation_answer(chosen), "catalogue"
-        yield from ()
 
     def _rescued(self, message: str, prediction: IntentPrediction, draft: _Draft, timings: dict[str, float]) -> bool:
         """Answer an unsure or unknown-intent message when one knowledge entry matches it closely."""

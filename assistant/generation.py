@@ -95,12 +95,6 @@ class ReplyGenerator:
             model = PeftModel.from_pretrained(model, self.adapter_dir).merge_and_unload()
         self._model = model.to(self.device).eval()  # type: ignore[arg-type]
 
-    def count_tokens(self, messages: list[dict[str, str]]) -> int:
-        self.warm_up()
-        return len(
-            self._tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)["input_ids"]
-        )
-
     def stream(self, messages: list[dict[str, str]], max_new_tokens: int | None = None) -> Iterator[str | Generation]:
         """Yield text pieces as they are generated, then the finished ``Generation``."""
         import torch

@@ -62,6 +62,7 @@ class KnowledgeIndex:
         self.collection_name = collection
         self.embedder = embedder or MiniLMEmbedding()
         self._collection: Any = None
+        self._count: int | None = None
 
     def warm_up(self) -> None:
         if self._collection is not None:
@@ -89,7 +90,10 @@ class KnowledgeIndex:
         return self._collection
 
     def count(self) -> int:
-        return int(self.collection.count())
+        """Entries in the collection (cached; a sync refreshes it)."""
+        if self._count is None:
+            self._count = int(self.collection.count())
+        return self._count
 
     def sync(self, passages: Sequence[Passage], progress: bool = False) -> SyncReport:
         """Make the collection hold exactly ``passages``, embedding only what changed."""
@@ -108,6 +112,7 @@ class KnowledgeIndex:
             else:
                 report.unchanged += 1
         report.removed = sorted(set(current) - set(wanted))
+        self._count = None
         try:
             if report.removed:
                 self.collection.delete(ids=report.removed)

@@ -16,10 +16,6 @@ class Retrieved(BaseModel):
     hits: list[Hit]
     relevant: bool
 
-    @property
-    def best_score(self) -> float:
-        return self.hits[0].score if self.hits else 0.0
-
 
 class Retriever:
     """Find knowledge passages of the given doc types that answer a question."""

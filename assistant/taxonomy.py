@@ -41,10 +41,6 @@ class Taxonomy(BaseModel):
         spec = self.intents.get(intent)
         return spec.answer if spec else None
 
-    def describe(self, intent: str) -> str:
-        spec = self.intents.get(intent)
-        return spec.definition if spec else intent
-
 
 def load_taxonomy(path: Path) -> Taxonomy:
     try:
