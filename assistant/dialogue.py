@@ -176,7 +176,12 @@ class Assistant:
         index = KnowledgeIndex(settings.chroma_dir, settings.collection)
         bot = cls(
             settings=settings,
-            classifier=IntentClassifier(intents, threads=settings.threads),
+            classifier=IntentClassifier(
+                intents,
+                threads=settings.threads,
+                known_words=[p.name for p in knowledge.products]
+                + [v.color for p in knowledge.products for v in p.variants],
+            ),
             retriever=Retriever(index, top_k=settings.top_k, min_relevance=settings.min_relevance),
             generator=ReplyGenerator(
                 settings.lm_dir,
@@ -194,6 +199,10 @@ class Assistant:
         if warm:
             bot.warm_up()
         return bot
+
+    def passage(self, passage_id: str) -> Passage | None:
+        """A knowledge passage by id (what a reply's sources name)."""
+        return self._passages.get(passage_id)
 
     def warm_up(self) -> None:
         self.classifier.warm_up()

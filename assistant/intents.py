@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel
 
 from assistant.errors import ModelMissingError
 from assistant.registry import ModelCard
+from assistant.spelling import SpellingNormalizer, SpellingVocabulary
 
 
 class IntentPrediction(BaseModel):
@@ -17,17 +19,28 @@ class IntentPrediction(BaseModel):
     label: str
     confidence: float
     ranking: list[tuple[str, float]]
+    corrections: list[tuple[str, str]] = []
+    """Misspelt words the spelling normaliser corrected before classifying, as (typed, read)."""
 
 
 class IntentClassifier:
-    """Predict the customer's intent; confidence is temperature-scaled when the card has a temperature."""
+    """Predict the customer's intent; confidence is temperature-scaled when the card has a temperature.
 
-    def __init__(self, model_dir: Path, max_length: int = 64, threads: int | None = None) -> None:
+    When the model folder carries a spelling vocabulary (``spelling.json``), messages are
+    spelling-normalised first, as they were in training. ``known_words`` (product names
+    from the knowledge folder, say) are never corrected.
+    """
+
+    def __init__(
+        self, model_dir: Path, max_length: int = 64, threads: int | None = None, known_words: Iterable[str] = ()
+    ) -> None:
         self.model_dir = model_dir
         self.max_length = max_length
         self.threads = threads
+        self.known_words = list(known_words)
         self.temperature = 1.0
         self.card: ModelCard | None = None
+        self.speller: SpellingNormalizer | None = None
         self._model: Any = None
         self._tokenizer: Any = None
 
@@ -53,8 +66,12 @@ class IntentClassifier:
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(self.model_dir, local_files_only=True)
             self._model = AutoModelForSequenceClassification.from_pretrained(self.model_dir, local_files_only=True)
+            vocabulary = SpellingVocabulary.load(self.model_dir)
         except (OSError, ValueError) as err:
             raise ModelMissingError(f"intent classifier at {self.model_dir} is unreadable: {err}") from err
+        if vocabulary is not None:
+            self.speller = SpellingNormalizer(vocabulary, self.known_words)
+            self.speller.warm_up()
         self._model.eval()
 
     def predict(self, texts: list[str]) -> list[IntentPrediction]:
@@ -64,8 +81,9 @@ class IntentClassifier:
         self.warm_up()
         if not texts:
             return []
+        read = [self.speller.run(t) for t in texts] if self.speller else []
         batch = self._tokenizer(
-            [t if t.strip() else "." for t in texts],
+            [t if t.strip() else "." for t in ([r.text for r in read] if read else texts)],
             truncation=True,
             max_length=self.max_length,
             padding=True,
@@ -76,10 +94,15 @@ class IntentClassifier:
         probs = torch.softmax(logits.float(), dim=-1)
         id2label = self._model.config.id2label
         out = []
-        for row in probs:
+        for n, row in enumerate(probs):
             top = torch.topk(row, k=min(3, row.shape[0]))
             ranking = [(id2label[int(i)], round(float(p), 4)) for p, i in zip(top.values, top.indices, strict=True)]
-            out.append(IntentPrediction(label=ranking[0][0], confidence=ranking[0][1], ranking=ranking))
+            corrections = read[n].corrections if read else []
+            out.append(
+                IntentPrediction(
+                    label=ranking[0][0], confidence=ranking[0][1], ranking=ranking, corrections=corrections
+                )
+            )
         return out
 
     def run(self, text: str) -> IntentPrediction:

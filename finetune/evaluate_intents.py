@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from assistant.intents import IntentClassifier
 from assistant.registry import ModelCard, ModelRegistry
 from assistant.settings import Settings
+from assistant.spelling import SpellingNormalizer, SpellingVocabulary
 from assistant.taxonomy import OUT_OF_SCOPE
 from finetune.intent_data import Example, dedupe, load_examples
 
@@ -180,6 +181,13 @@ def evaluate_intents(
         predicted += classifier.predict([e.text for e in test[start : start + 64]])
     ours = Predictions(labels=[p.label for p in predicted], confidences=[p.confidence for p in predicted])
     base = tfidf_baseline(train, test)
+    vocabulary = SpellingVocabulary.load(model_dir)
+    if vocabulary is not None:  # the same baseline given the classifier's spelling normaliser, for a fair reading
+        speller = SpellingNormalizer(vocabulary)
+        respelt = [[e.model_copy(update={"text": speller(e.text)}) for e in rows] for rows in (train, test)]
+        base_spelling: Predictions | None = tfidf_baseline(*respelt)
+    else:
+        base_spelling = None
 
     out = out or settings.data_dir / "reports" / f"intents-{card.version or model_dir.name}"
     out.mkdir(parents=True, exist_ok=True)
@@ -190,6 +198,8 @@ def evaluate_intents(
         "tfidf": scores(gold, base, threshold, tags),
         "sweep": {"classifier": sweep(gold, ours), "tfidf": sweep(gold, base)},
     }
+    if base_spelling is not None:
+        report["tfidf_spelling"] = scores(gold, base_spelling, threshold, tags)
     (out / "report.json").write_text(json.dumps(report, indent=2))
     acted = effective(ours, threshold)
     with open(out / "misclassified.jsonl", "w", encoding="utf-8") as fh:
@@ -202,6 +212,7 @@ def evaluate_intents(
                     "acted": a,
                     "confidence": p.confidence,
                     "tags": e.tags,
+                    "corrections": p.corrections,
                 }
                 fh.write(json.dumps(row) + "\n")
     _plot_confusion(gold, acted, out / "confusion.png")
@@ -210,14 +221,14 @@ def evaluate_intents(
 
 
 def summary(report: dict[str, Any], tags: Sequence[str] = ("typo", "keywords", "rude", "long", "negation")) -> str:
-    ours, base = report["classifier"], report["tfidf"]
-    lines = [f"{'metric':<26}{'classifier':>12}{'tfidf':>10}"]
+    """The headline figures side by side: classifier, TF-IDF baseline, and the baseline with spelling when present."""
+    columns = [("classifier", 12), ("tfidf", 10)] + ([("tfidf_spelling", 16)] if "tfidf_spelling" in report else [])
+    lines = [f"{'metric':<26}" + "".join(f"{name:>{width}}" for name, width in columns)]
     for key in ("macro_f1", "accuracy", "oos_recall", "in_scope_rejection"):
-        lines.append(f"{key:<26}{ours[key]:>12.4f}{base[key]:>10.4f}")
+        lines.append(f"{key:<26}" + "".join(f"{report[name][key]:>{width}.4f}" for name, width in columns))
     for tag in tags:
-        if tag in ours["per_tag"]:
-            a, b = ours["per_tag"][tag], base["per_tag"][tag]
-            lines.append(
-                f"{'macro_f1 ' + tag + ' (n=' + str(a['n']) + ')':<26}{a['macro_f1']:>12.4f}{b['macro_f1']:>10.4f}"
-            )
+        if tag in report["classifier"]["per_tag"]:
+            n = report["classifier"]["per_tag"][tag]["n"]
+            cells = "".join(f"{report[name]['per_tag'][tag]['macro_f1']:>{width}.4f}" for name, width in columns)
+            lines.append(f"{'macro_f1 ' + tag + ' (n=' + str(n) + ')':<26}" + cells)
     return "\n".join(lines)

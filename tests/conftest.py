@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ for _key, _value in OFFLINE_ENV.items():
     os.environ[_key] = _value
 
 REPO = Path(__file__).resolve().parent.parent
-# Trained test models are cached here by data hash, so local reruns skip training;
+# Trained test models are cached here by data hash and training defaults, so local reruns skip training;
 # a fresh clone (CI) builds them once per run.
 CACHE = Path(os.environ.get("SHOP_TEST_CACHE", REPO / ".data" / "test-cache"))
 
@@ -45,7 +46,7 @@ def _settings(data_dir: Path, **kw: object):
 def shared_models() -> Path:
     """A data folder with the converted reply model and a trained intent classifier (cached)."""
     from assistant.models import prepare_lm
-    from assistant.registry import ModelRegistry
+    from assistant.registry import ModelCard, ModelRegistry
     from finetune.intent_data import data_hash, dedupe, load_examples
     from finetune.intents import IntentTrainArgs, train_intents
 
@@ -53,8 +54,11 @@ def shared_models() -> Path:
     prepare_lm(settings.lm_dir)
     registry = ModelRegistry(settings.models_dir / "intents")
     wanted = data_hash(dedupe(load_examples(settings.intent_data_dir / "train")))
+    defaults = {k: v for k, v in asdict(IntentTrainArgs()).items() if k not in {"train", "test", "base_model"}}
+    defaults.pop("extra_examples")
     active = registry.active()
-    if active is None or (active / "card.json").read_text().find(wanted) < 0:
+    card = ModelCard.read(active) if active is not None else None
+    if card is None or card.data_hash != wanted or any(card.hyperparameters.get(k) != v for k, v in defaults.items()):
         train_intents(IntentTrainArgs(), settings)  # the same model a fresh install trains
     return CACHE
 

@@ -47,5 +47,6 @@ def test_report_files_written(shared_models: Path, tmp_path: Path) -> None:
     report = json.loads((out / "report.json").read_text())
     assert report["classifier"]["n"] >= 600 and "typo" in report["classifier"]["per_tag"]
     assert report["tfidf"]["macro_f1"] > 0.3
+    assert report["tfidf_spelling"]["n"] == report["classifier"]["n"]  # the baseline given the same normaliser
     assert (out / "confusion.png").stat().st_size > 10_000 and (out / "threshold_sweep.png").stat().st_size > 5_000
     assert (out / "misclassified.jsonl").exists()

@@ -60,6 +60,11 @@ def test_train_save_load_same_predictions(tmp_path: Path) -> None:
     assert [p.label for p in first] == [p.label for p in again]
     assert [p.confidence for p in first] == pytest.approx([p.confidence for p in again], abs=1e-5)
     assert [p.label for p in first] == ["greeting", "thanks", "out_of_scope"]
+    assert (folder / "spelling.json").is_file()  # the spelling vocabulary travels with the model
+    assert first[1].corrections == []
+    assert again[0].corrections == [] and IntentClassifier(folder).run("thnak you very much").corrections == [
+        ("thnak", "thank")
+    ]
 
 
 def test_shipped_training_data_is_complete() -> None:
@@ -75,6 +80,18 @@ def test_shipped_training_data_is_complete() -> None:
     assert {e.intent for e in test} == labels
     train_texts = {e.text.lower() for e in examples}
     assert sum(e.text.lower() in train_texts for e in test) == 0
+
+
+def test_test_set_is_not_a_paraphrase_of_training_lines() -> None:
+    """No held-out message is a near copy (90% character similarity, case and punctuation ignored) of a training one."""
+    from rapidfuzz import fuzz, process, utils
+
+    settings = Settings()
+    train = [e.text for e in load_examples(settings.intent_data_dir / "train")]
+    test = [e.text for e in load_examples(settings.intent_data_dir / "test.jsonl")]
+    close = process.cdist(train, test, scorer=fuzz.ratio, processor=utils.default_process, score_cutoff=90)
+    pairs = [(train[i], test[j]) for i, j in zip(*close.nonzero(), strict=True)]
+    assert pairs == []
 
 
 def test_bad_jsonl_line_is_named(tmp_path: Path) -> None:
