@@ -13,7 +13,8 @@ _COLOUR_WORD = re.compile(
 _ASPECTS: dict[str, re.Pattern[str]] = {
     "price": re.compile(r"\b(price|prices|cost|costs|how much|expensive|cheap|€|eur|euro)", re.I),
     "stock": re.compile(r"\b(stock|available|availability|in store|sold out|left|have it|do you have)", re.I),
-    "size": re.compile(r"\b(size|sizes|fit|fits|xs|s|m|l|xl|xxl|small|medium|large|eu \d\d)\b", re.I),
+    # a lone letter counts as a size ("in M"), not the "s" of "what's" or the "m" of "I'm"
+    "size": re.compile(r"\b(size|sizes|fit|fits|small|medium|large|eu \d\d)\b|(?<![\w'’])(xs|s|m|l|xl|xxl)\b", re.I),
     "colour": re.compile(
         r"\b(colou?rs?|black|blue|green|red|grey|gray|white|navy|olive|orange|yellow|brown|beige|purple|pink)\b", re.I
     ),

@@ -99,6 +99,8 @@ class Verdict(BaseModel):
 
     supported: bool
     unsupported: list[str] = []
+    invented: list[str] = []
+    """The numbers, SKUs and emails of the reply that the context does not contain."""
     checked: int = 0
     grounding: float = 1.0
     """Share of the reply's content words that occur in the context."""
@@ -139,7 +141,14 @@ def check(reply: str, context: str, min_grounding: float = 0.5) -> Verdict:
     numbers = _numbers(reply)
     known_numbers = _numbers(context)
     unsupported += sorted(n for n in numbers if n not in known_numbers)
+    invented = list(unsupported)
     share = round(grounding(reply, context), 3)
     if share < min_grounding:
         unsupported.append(f"only {share:.0%} of the wording is grounded")
-    return Verdict(supported=not unsupported, unsupported=unsupported, checked=checked + len(numbers), grounding=share)
+    return Verdict(
+        supported=not unsupported,
+        unsupported=unsupported,
+        invented=invented,
+        checked=checked + len(numbers),
+        grounding=share,
+    )

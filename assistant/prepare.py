@@ -6,6 +6,7 @@ Everything is reused when already done, so a second start takes seconds.
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 
 from pydantic import BaseModel
@@ -13,7 +14,7 @@ from pydantic import BaseModel
 from assistant.index import KnowledgeIndex, SyncReport
 from assistant.knowledge import LoadProblem, load_knowledge
 from assistant.models import prepare_lm
-from assistant.registry import ModelRegistry
+from assistant.registry import ModelCard, ModelRegistry
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 class PrepareReport(BaseModel):
     lm_ready_s: float
+    adapter: str = ""
     sync: SyncReport
     problems: list[LoadProblem]
     classifier: str
@@ -35,10 +37,28 @@ def sync_knowledge(settings: Settings, progress: bool = True) -> tuple[SyncRepor
     return report, kb.problems
 
 
+def install_shipped_adapter(settings: Settings) -> str:
+    """Register and activate the reply adapter shipped in the repository, unless one is active already."""
+    registry = ModelRegistry(settings.models_dir / "replies")
+    active = registry.active_version()
+    shipped = settings.shipped_adapter
+    if active is not None or not (shipped / "adapter_config.json").is_file():
+        return active or ""
+    version = ModelCard.read(shipped).version or shipped.name
+    if version not in registry.versions():
+        with registry.build("replies", version) as (_, folder):
+            for item in shipped.iterdir():
+                if item.is_file():
+                    shutil.copy2(item, folder / item.name)
+    registry.activate(version)
+    return version
+
+
 def prepare(settings: Settings, progress: bool = True) -> PrepareReport:
     start = time.perf_counter()
     prepare_lm(settings.lm_dir)
     lm_s = time.perf_counter() - start
+    adapter = install_shipped_adapter(settings)
     sync, problems = sync_knowledge(settings, progress=progress)
     registry = ModelRegistry(settings.models_dir / "intents")
     trained = False
@@ -50,6 +70,7 @@ def prepare(settings: Settings, progress: bool = True) -> PrepareReport:
         trained = True
     return PrepareReport(
         lm_ready_s=round(lm_s, 1),
+        adapter=adapter,
         sync=sync,
         problems=problems,
         classifier=registry.active_version() or "",

@@ -93,10 +93,10 @@ class ModelRegistry:
         return self.root / version if version else None
 
     @contextlib.contextmanager
-    def build(self, prefix: str) -> Iterator[tuple[str, Path]]:
+    def build(self, prefix: str, version: str | None = None) -> Iterator[tuple[str, Path]]:
         """A temporary folder to write a new version into; renamed into place on success."""
         self.root.mkdir(parents=True, exist_ok=True)
-        version = f"{prefix}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S-%f')}"
+        version = version or f"{prefix}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S-%f')}"
         tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=self.root))
         try:
             yield version, tmp

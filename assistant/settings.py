@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     adapter: Path | None = Field(
         None, description="LoRA adapter folder; default: the active one in <data_dir>/models/replies."
     )
+    shipped_adapter: Path = Field(
+        REPO_ROOT / "finetune" / "adapters" / "replies",
+        description="Reply adapter shipped with the code; prepare installs it when no adapter is active.",
+    )
     intent_threshold: float = Field(0.45, ge=0.0, le=1.0, description="Below it, ask to clarify.")
     top_k: int = Field(4, ge=1, le=20, description="Passages retrieved per question.")
     min_relevance: float = Field(0.25, ge=-1.0, le=1.0, description="Cosine similarity a passage needs.")

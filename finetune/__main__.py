@@ -35,6 +35,7 @@ def intents_cmd(
     patience: int = 2,
     class_weighting: bool = True,
     typo_share: float = 0.0,
+    spelling: Annotated[bool, typer.Option(help="Spelling-normalise messages towards the shop vocabulary.")] = True,
     group_by_length: bool = False,
     max_steps: int = -1,
     activate: bool = True,
@@ -55,6 +56,7 @@ def intents_cmd(
         patience=patience,
         class_weighting=class_weighting,
         typo_share=typo_share,
+        spelling=spelling,
         group_by_length=group_by_length,
         max_steps=max_steps,
         activate=activate,
@@ -113,6 +115,138 @@ def conversations_cmd(
             typer.echo(f"  {mark} {user[:70]}" + "".join(f"\n         {p}" for p in problems))
     typer.echo(f"{total - failed} passed, {failed} failed")
     raise typer.Exit(1 if failed else 0)
+
+
+@app.command("replies")
+def replies_cmd(
+    extra: Annotated[list[Path] | None, typer.Option(help="JSONL of curated reply examples to add.")] = None,
+    epochs: float = 1.0,
+    learning_rate: float = 4e-4,
+    batch_size: int = 8,
+    max_length: int = 640,
+    rank: int = 8,
+    seed: int = 13,
+    max_steps: int = -1,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted run on the same data.")] = False,
+    activate: bool = True,
+) -> None:
+    """Train a LoRA adapter for the reply model on the seed set (and curated examples); register it."""
+    from finetune.replies import ReplyTrainArgs, train_replies
+
+    args = ReplyTrainArgs(
+        extra=list(extra or []),
+        epochs=epochs,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        max_length=max_length,
+        rank=rank,
+        seed=seed,
+        max_steps=max_steps,
+        resume=resume,
+        activate=activate,
+    )
+    try:
+        folder = train_replies(args, Settings())
+    except AssistantError as err:
+        typer.secho(f"error: {err}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    card = json.loads((folder / "card.json").read_text())
+    typer.echo(f"adapter: {folder}{' (active)' if activate else ''}")
+    typer.echo(json.dumps(card["metrics"], indent=2))
+
+
+@app.command("evaluate-replies")
+def evaluate_replies_cmd(
+    adapter: Annotated[
+        list[Path] | None, typer.Option(help="Adapter folder(s) to score; default: the active adapter.")
+    ] = None,
+    base: Annotated[bool, typer.Option(help="Also score the base model.")] = True,
+    mode: Annotated[list[str] | None, typer.Option(help="lm (generation alone) and/or assistant (whole).")] = None,
+    eval_file: Annotated[Path | None, typer.Option(help="Held-out questions (JSONL).")] = None,
+    limit: Annotated[int | None, typer.Option(help="Score only the first N questions.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Report folder.")] = None,
+) -> None:
+    """Fact recall, unsupported facts, ROUGE-L and don't-know/handoff rate: base model and adapter side by side."""
+    from assistant.registry import ModelRegistry
+    from finetune.evaluate_replies import evaluate_replies, summary
+
+    settings = Settings()
+    models: dict[str, Path | None] = {"base": None} if base else {}
+    chosen = adapter or [a for a in [ModelRegistry(settings.models_dir / "replies").active()] if a]
+    for folder in chosen:
+        models[folder.name] = folder
+    try:
+        folder = evaluate_replies(settings, models, eval_file, out, mode or ["lm", "assistant"], limit)
+    except AssistantError as err:
+        typer.secho(f"error: {err}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(summary(json.loads((folder / "report.json").read_text())))
+    typer.echo(f"report: {folder}")
+
+
+@app.command("seed-replies")
+def seed_replies_cmd(
+    out: Annotated[Path, typer.Option(help="Where to write the seed set (JSONL).")] = Path(".data/replies-seed.jsonl"),
+) -> None:
+    """Write the reply seed set built from the knowledge folder, to read or curate."""
+    from collections import Counter
+
+    from finetune.replies import seed_examples
+    from finetune.reply_data import write_jsonl
+
+    examples = seed_examples(Settings())
+    write_jsonl(examples, out)
+    typer.echo(f"{len(examples)} examples -> {out}: {dict(Counter(e.kind for e in examples))}")
+
+
+_KINDS = {"intents": "intents", "replies": "replies"}
+
+
+@app.command("models")
+def models_cmd(kind: Annotated[str, typer.Argument(help="intents or replies")]) -> None:
+    """List the trained versions of a model kind; the active one is marked."""
+    from assistant.registry import ModelRegistry
+
+    registry = ModelRegistry(Settings().models_dir / _kind(kind))
+    active = registry.active_version()
+    for version in registry.versions():
+        typer.echo(f"{'*' if version == active else ' '} {version}")
+
+
+@app.command("activate")
+def activate_cmd(
+    kind: Annotated[str, typer.Argument(help="intents or replies")],
+    version: Annotated[str, typer.Argument(help="A version listed by: python -m finetune models KIND")],
+) -> None:
+    """Make a trained version the one the assistant uses (restart the app to load it)."""
+    from assistant.registry import ModelRegistry
+
+    try:
+        ModelRegistry(Settings().models_dir / _kind(kind)).activate(version)
+    except AssistantError as err:
+        typer.secho(f"error: {err}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"active {kind}: {version}")
+
+
+@app.command("rollback")
+def rollback_cmd(kind: Annotated[str, typer.Argument(help="intents or replies")]) -> None:
+    """Go back to the version that was active before the current one."""
+    from assistant.registry import ModelRegistry
+
+    try:
+        version = ModelRegistry(Settings().models_dir / _kind(kind)).rollback()
+    except AssistantError as err:
+        typer.secho(f"error: {err}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"active {kind}: {version}")
+
+
+def _kind(kind: str) -> str:
+    if kind not in _KINDS:
+        typer.secho(f"error: unknown model kind '{kind}'; use intents or replies", fg="red", err=True)
+        raise typer.Exit(2)
+    return _KINDS[kind]
 
 
 def main() -> None:
