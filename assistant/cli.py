@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -119,6 +120,65 @@ def logs_list(limit: int = 20, session: str | None = None) -> None:
 
     for record in TurnLog(Settings().log_path).recent(limit=limit, session_id=session):
         typer.echo(record.model_dump_json())
+
+
+@logs_app.command("export")
+def logs_export(
+    out: Annotated[Path, typer.Option(help="JSONL file to write.")],
+    redact_pii: Annotated[bool, typer.Option("--redact/--no-redact", help="Replace personal data.")] = True,
+    limit: int = 1_000_000,
+) -> None:
+    """Write logged turns as JSONL (personal data redacted unless --no-redact)."""
+    from assistant.redact import redact
+    from assistant.turnlog import TurnLog
+
+    records = TurnLog(Settings().log_path).recent(limit=limit)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8") as fh:
+        for r in reversed(records):
+            if redact_pii:
+                r = r.model_copy(update={"user_text": redact(r.user_text).text, "reply": redact(r.reply).text})
+            fh.write(r.model_dump_json() + "\n")
+    typer.echo(f"{len(records)} turns -> {out}")
+
+
+@logs_app.command("curate")
+def logs_curate(
+    turn_id: str,
+    intent: Annotated[str | None, typer.Option(help="The intent the message should have had.")] = None,
+    reply: Annotated[str | None, typer.Option(help="The reply it should have had.")] = None,
+    approve: Annotated[bool, typer.Option(help="The logged reply is good as it is.")] = False,
+    note: str | None = None,
+    author: str = "lead",
+) -> None:
+    """Correct or approve a logged turn; the correction is stored beside it."""
+    from assistant.taxonomy import load_taxonomy
+    from assistant.turnlog import Curation, TurnLog
+
+    settings = Settings()
+    if intent is not None and intent not in load_taxonomy(settings.taxonomy_file).intents:
+        _fail(AssistantError(f"unknown intent '{intent}'; see {settings.taxonomy_file}"))
+    try:
+        saved = TurnLog(settings.log_path).curate(
+            Curation(turn_id=turn_id, intent=intent, reply=reply, approved=approve, note=note, author=author)
+        )
+    except AssistantError as err:
+        _fail(err)
+    typer.echo(saved.model_dump_json())
+
+
+@logs_app.command("curated")
+def logs_curated(out: Annotated[Path, typer.Option(help="JSONL file to write.")]) -> None:
+    """Export curated supervision (latest correction per turn) as JSONL, personal data redacted."""
+    from assistant.supervision import curated_records
+    from assistant.turnlog import TurnLog
+
+    rows = curated_records(TurnLog(Settings().log_path))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(row.model_dump_json() + "\n")
+    typer.echo(f"{len(rows)} curated turns -> {out}")
 
 
 def main() -> None:

@@ -89,6 +89,9 @@ class Reply(BaseModel):
     timings_ms: dict[str, float] = {}
     usage: Usage = Usage()
     faithful: bool | None = None
+    """The faithfulness check's verdict on a generated reply (None when nothing was generated)."""
+    regenerated: bool = False
+    """The first generation failed the check and was retried with stricter decoding."""
     prompt: str | None = None
     notices: list[str] = []
 
@@ -115,6 +118,7 @@ class _Draft:
     generation: Generation | None = None
     faithful: bool | None = None
     unsupported: list[str] | None = None
+    retried: bool = False
 
 
 def clean_message(text: str, limit: int) -> tuple[str, list[str]]:
@@ -190,6 +194,8 @@ class Assistant:
                 dtype=settings.lm_dtype,
                 max_new_tokens=settings.max_new_tokens,
                 threads=settings.threads,
+                cache=settings.lm_cache,
+                compile=settings.lm_compile,
             ),
             prompts=PromptLibrary(settings.prompts_dir),
             turn_log=TurnLog(settings.log_path),
@@ -309,6 +315,7 @@ class Assistant:
                 prompt_tokens=gen.prompt_tokens if gen else 0, completion_tokens=gen.completion_tokens if gen else 0
             ),
             faithful=draft.faithful,
+            regenerated=draft.retried,
             prompt=self.prompts.tag if gen else None,
             notices=notices,
         )
@@ -471,6 +478,14 @@ class Assistant:
         assert generation is not None
         context = "\n".join(p.text for p in passages) + "\n" + message + "\n" + (sess.order_number or "")
         verdict = faithfulness.check(generation.text, context)
+        if not verdict.supported:  # one retry with stricter decoding before giving up on generation
+            t = time.perf_counter()
+            retry = self.generator.run(messages, strict=True)
+            timings["generate"] += _ms(t)
+            retry_verdict = faithfulness.check(retry.text, context)
+            draft.retried = True
+            if retry_verdict.supported:
+                generation, verdict = retry, retry_verdict
         draft.generation, draft.used = generation, passages
         draft.faithful, draft.unsupported = verdict.supported, verdict.unsupported
         if verdict.supported and generation.text:

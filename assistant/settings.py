@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     lm_dtype: Literal["auto", "bfloat16", "float32"] = Field(
         "auto", description="Reply model weights; auto is bf16 on CUDA and on CPUs that support it."
     )
+    lm_cache: Literal["dynamic", "static"] = Field(
+        "static", description="KV cache of the reply model; static is about 1.2x faster decoding on CPU (make bench)."
+    )
+    lm_compile: bool = Field(False, description="torch.compile the decoding step (measured no faster on CPU).")
     adapter: Path | None = Field(
         None, description="LoRA adapter folder; default: the active one in <data_dir>/models/replies."
     )

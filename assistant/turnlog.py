@@ -63,6 +63,26 @@ def m001_turns(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX turns_created ON turns(created_at)")
 
 
+@migration
+def m002_curations(db: sqlite3.Connection) -> None:
+    """A support lead's corrections, beside the turn they correct (the turn itself never changes)."""
+    db.execute(
+        """
+        CREATE TABLE curations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            turn_id TEXT NOT NULL REFERENCES turns(id),
+            created_at TEXT NOT NULL,
+            author TEXT NOT NULL,
+            intent TEXT,
+            reply TEXT,
+            approved INTEGER NOT NULL DEFAULT 0,
+            note TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX curations_turn ON curations(turn_id, id)")
+
+
 class TurnRecord(BaseModel):
     """One logged turn: everything needed to learn from it later."""
 
@@ -102,6 +122,37 @@ class TurnRecord(BaseModel):
             if data.get(key) is not None:
                 data[key] = json.loads(data[key])
         return cls.model_validate(data)
+
+
+class Curation(BaseModel):
+    """A lead's verdict on a turn: the right intent, a better or approved reply."""
+
+    id: int | None = None
+    turn_id: str
+    created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
+    author: str = "lead"
+    intent: str | None = None
+    """The intent the message should have had (None: the logged one was right or was not reviewed)."""
+    reply: str | None = None
+    """The reply it should have had (None: not edited)."""
+    approved: bool = False
+    """The logged reply (or ``reply`` when given) is good supervision as it stands."""
+    note: str | None = None
+
+
+class CuratedTurn(BaseModel):
+    """A turn with its latest curation applied: what training reads."""
+
+    turn: TurnRecord
+    curation: Curation
+
+    @property
+    def intent(self) -> str | None:
+        return self.curation.intent or (self.turn.intent if self.curation.approved else None)
+
+    @property
+    def reply(self) -> str | None:
+        return self.curation.reply or (self.turn.reply if self.curation.approved else None)
 
 
 class TurnLog:
@@ -207,3 +258,35 @@ class TurnLog:
     def count(self) -> int:
         self.warm_up()
         return int(self._connect().execute("SELECT COUNT(*) FROM turns").fetchone()[0])
+
+    def curate(self, curation: Curation) -> Curation:
+        """Store a correction of a turn; the turn is left as it was logged."""
+        self.warm_up()
+        row = curation.model_dump(exclude={"id"})
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM turns WHERE id = ?", (curation.turn_id,)).fetchone() is None:
+                raise AssistantError(f"no turn {curation.turn_id} in the turn log")
+            cur = db.execute(
+                "INSERT INTO curations (turn_id, created_at, author, intent, reply, approved, note) "
+                "VALUES (:turn_id, :created_at, :author, :intent, :reply, :approved, :note)",
+                row,
+            )
+        return curation.model_copy(update={"id": cur.lastrowid})
+
+    def curations(self, turn_id: str) -> list[Curation]:
+        """Every correction of a turn, oldest first."""
+        self.warm_up()
+        rows = self._connect().execute("SELECT * FROM curations WHERE turn_id = ? ORDER BY id", (turn_id,))
+        return [Curation.model_validate(dict(r)) for r in rows]
+
+    def curated(self) -> list[CuratedTurn]:
+        """Each curated turn once, with its latest curation, oldest curation first."""
+        self.warm_up()
+        conn = self._connect()
+        latest = conn.execute("SELECT * FROM curations WHERE id IN (SELECT MAX(id) FROM curations GROUP BY turn_id)")
+        out = []
+        for row in latest.fetchall():
+            curation = Curation.model_validate(dict(row))
+            turn = conn.execute("SELECT * FROM turns WHERE id = ?", (curation.turn_id,)).fetchone()
+            out.append(CuratedTurn(turn=TurnRecord.from_row(turn), curation=curation))
+        return sorted(out, key=lambda c: c.curation.id or 0)

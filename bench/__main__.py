@@ -1,6 +1,6 @@
-"""Per-stage latency of real turns, and reply-model speed against an fp32 baseline.
+"""Per-stage latency of real turns, and reply-model speed against an fp32 baseline and the bandwidth limit.
 
-    .venv/bin/python -m bench [--turns 20]
+    .venv/bin/python -m bench [--turns 30] [--skip-lm]
 
 Uses the installation prepared by ``make run`` (``.data/``) and a throw-away turn log.
 """
@@ -70,30 +70,92 @@ def turns(n: int) -> None:
         print(f"\nsingle-message classification p50 {statistics.median(single):.1f} ms")
 
 
-def lm_speed() -> None:
+def read_bandwidth() -> float:
+    """Memory read bandwidth in GB/s: the best of five sums over a 512 MiB buffer (far larger than the caches)."""
+    import torch
+
+    buf = torch.ones(128 * 1024 * 1024, dtype=torch.float32)
+    best = float("inf")
+    for _ in range(5):
+        t = time.perf_counter()
+        buf.sum()
+        best = min(best, time.perf_counter() - t)
+    return buf.nbytes / best / 1e9
+
+
+def prompt_of(tokens: int) -> list[dict[str, str]]:
+    """The assistant's real reply prompt, with knowledge passages filling it to ``tokens`` tokens."""
+    from transformers import AutoTokenizer
+
+    from assistant.dialogue import SHOP_NAME
+    from assistant.knowledge import load_knowledge
+    from assistant.prompts import PromptLibrary
+    from assistant.settings import Settings
+
+    settings = Settings()
+    tok = AutoTokenizer.from_pretrained(settings.lm_dir, local_files_only=True)
+    prompt = PromptLibrary(settings.prompts_dir).reply
+    faq = [p for p in load_knowledge(settings.knowledge_dir).passages() if p.doc_type == "faq" and not p.parent]
+    passages = [{"title": p.title, "text": p.text} for p in faq[:6]]
+    question = "How long do I have to return a jacket, and who pays for the return shipping?"
+
+    def length(ps: list[dict[str, str]]) -> int:
+        chat = prompt.messages(shop_name=SHOP_NAME, question=question, passages=ps)
+        return len(tok.apply_chat_template(chat, add_generation_prompt=True, return_dict=True)["input_ids"])
+
+    while length(passages) > tokens:
+        words = passages[-1]["text"].split()
+        if len(words) <= 1:
+            passages.pop()
+        else:
+            passages[-1]["text"] = " ".join(words[: max(1, len(words) - max(1, (length(passages) - tokens) // 2))])
+    return prompt.messages(shop_name=SHOP_NAME, question=question, passages=passages)
+
+
+def lm_speed(prompt_tokens: int = 400, new_tokens: int = 64, runs: int = 3) -> None:
+    """First-token latency and decode speed per configuration, against the memory-bandwidth limit."""
     from assistant.generation import ReplyGenerator
     from assistant.settings import Settings
 
     settings = Settings()
-    prompt = [{"role": "user", "content": "Describe a good waterproof hiking jacket in detail. " * 20}]
-    rates = {}
-    for dtype in ("float32", "bfloat16"):
-        gen = ReplyGenerator(settings.lm_dir, dtype=dtype, max_new_tokens=64)  # type: ignore[arg-type]
+    messages = prompt_of(prompt_tokens)
+    bandwidth = read_bandwidth()
+    print(f"memory read bandwidth: {bandwidth:.1f} GB/s")
+    configs: dict[str, dict[str, object]] = {
+        "fp32 (baseline)": {"dtype": "float32"},
+        "bf16": {"dtype": "bfloat16"},
+        "bf16 static cache": {"dtype": "bfloat16", "cache": "static"},
+        "bf16 static + compile": {"dtype": "bfloat16", "compile": True},
+    }
+    header = ("prompt", 7), ("first ms", 10), ("tok/s", 8), ("limit tok/s", 13), ("of limit", 10), ("vs fp32", 9)
+    print(f"{'configuration':<24}" + "".join(f"{h:>{w}}" for h, w in header))
+    base_rate = None
+    for name, options in configs.items():
+        gen = ReplyGenerator(settings.lm_dir, max_new_tokens=new_tokens, threads=settings.threads, **options)  # type: ignore[arg-type]
         gen.warm_up()
-        gen.run(prompt, max_new_tokens=4)
-        out = gen.run(prompt, max_new_tokens=64)
-        decode_s = (out.total_ms - out.first_token_ms) / 1000
-        rates[dtype] = (out.completion_tokens - 1) / decode_s if decode_s > 0 else float("nan")
+        weights = sum(p.numel() * p.element_size() for p in gen._model.parameters())
+        limit = bandwidth * 1e9 / weights
+        t = time.perf_counter()
+        for _ in range(2):  # warm-up (and compilation)
+            gen.run(messages, max_new_tokens=new_tokens, min_new_tokens=new_tokens)
+        warm_s = time.perf_counter() - t
+        firsts, rates = [], []
+        for _ in range(runs):
+            out = gen.run(messages, max_new_tokens=new_tokens, min_new_tokens=new_tokens)
+            decode_s = (out.total_ms - out.first_token_ms) / 1000
+            firsts.append(out.first_token_ms)
+            rates.append((out.completion_tokens - 1) / decode_s if decode_s > 0 else float("nan"))
+        rate, first = statistics.median(rates), statistics.median(firsts)
+        base_rate = base_rate or rate
         print(
-            f"{dtype:<9} prompt {out.prompt_tokens} tok, first token {out.first_token_ms:.0f} ms, "
-            f"{out.completion_tokens} new tokens at {rates[dtype]:.1f} tok/s"
+            f"{name:<24}{out.prompt_tokens:>7}{first:>10.0f}{rate:>8.1f}{limit:>13.1f}{rate / limit:>10.0%}"
+            f"{rate / base_rate:>8.2f}x   (weights {weights / 1e6:.0f} MB, warm-up {warm_s:.0f} s)"
         )
-    print(f"bf16 / fp32 decode speed: {rates['bfloat16'] / rates['float32']:.2f}x")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--turns", type=int, default=20)
+    parser.add_argument("--turns", type=int, default=30)
     parser.add_argument("--skip-lm", action="store_true", help="skip the reply-model speed comparison")
     args = parser.parse_args()
     turns(args.turns)

@@ -39,11 +39,27 @@ def intents_cmd(
     group_by_length: bool = False,
     max_steps: int = -1,
     activate: bool = True,
+    from_log: Annotated[bool, typer.Option(help="Add the intents support leads set on logged turns.")] = False,
+    extra_repeat: Annotated[int, typer.Option(help="Repeat each curated example this often.")] = 1,
+    warm_start: Annotated[bool, typer.Option(help="Continue from the active classifier, not from MiniLM.")] = False,
 ) -> None:
     """Fine-tune the packaged MiniLM into the intent classifier and register it."""
+    from assistant.registry import ModelRegistry
+    from finetune.intent_data import Example
     from finetune.intents import IntentTrainArgs, train_intents
 
     settings = Settings()
+    extra: list[Example] = []
+    if from_log:
+        from assistant.supervision import curated_records
+        from assistant.turnlog import TurnLog
+
+        extra = [
+            Example(text=r.text, intent=r.intent, tags=["curated"])
+            for r in curated_records(TurnLog(settings.log_path))
+            if r.intent
+        ]
+        typer.echo(f"{len(extra)} curated intent labels from {settings.log_path}")
     args = IntentTrainArgs(
         train=train,
         test=test,
@@ -61,6 +77,9 @@ def intents_cmd(
         max_steps=max_steps,
         activate=activate,
         threshold=settings.intent_threshold,
+        extra_examples=extra,
+        extra_repeat=extra_repeat,
+        base_model=ModelRegistry(settings.models_dir / "intents").active() if warm_start else None,
     )
     try:
         folder = train_intents(args, settings)
@@ -123,15 +142,29 @@ def replies_cmd(
     epochs: float = 1.0,
     learning_rate: float = 4e-4,
     batch_size: int = 8,
-    max_length: int = 640,
+    max_length: int = 768,
     rank: int = 8,
     seed: int = 13,
     max_steps: int = -1,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted run on the same data.")] = False,
     activate: bool = True,
+    from_log: Annotated[bool, typer.Option(help="Add the replies support leads wrote or approved.")] = False,
 ) -> None:
     """Train a LoRA adapter for the reply model on the seed set (and curated examples); register it."""
     from finetune.replies import ReplyTrainArgs, train_replies
+    from finetune.reply_data import ReplyExample
+
+    settings = Settings()
+    curated: list[ReplyExample] = []
+    if from_log:
+        from assistant.knowledge import load_knowledge
+        from assistant.supervision import curated_records
+        from assistant.turnlog import TurnLog
+        from finetune.reply_data import curated_examples
+
+        records = curated_records(TurnLog(settings.log_path))
+        curated = curated_examples(records, load_knowledge(settings.knowledge_dir))
+        typer.echo(f"{len(curated)} curated replies from {settings.log_path}")
 
     args = ReplyTrainArgs(
         extra=list(extra or []),
@@ -144,9 +177,10 @@ def replies_cmd(
         max_steps=max_steps,
         resume=resume,
         activate=activate,
+        extra_examples=curated,
     )
     try:
-        folder = train_replies(args, Settings())
+        folder = train_replies(args, settings)
     except AssistantError as err:
         typer.secho(f"error: {err}", fg="red", err=True)
         raise typer.Exit(1) from None

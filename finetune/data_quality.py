@@ -50,7 +50,8 @@ class QualityReport(BaseModel):
         return f"{self.n_in} examples in, {self.n_out} kept; dropped: {reasons}; redacted: {pii}"
 
 
-def _key(text: str) -> str:
+def text_key(text: str) -> str:
+    """Case, spacing and punctuation ignored."""
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
@@ -95,12 +96,12 @@ def clean_examples(
 
     labels: dict[str, set[str]] = defaultdict(set)
     for e in candidates:
-        labels[_key(e.text)].add(e.intent)
+        labels[text_key(e.text)].add(e.intent)
     kept: list[Example] = []
     seen: set[str] = set()
     by_intent: dict[str, list[str]] = defaultdict(list)
     for e in candidates:
-        key = _key(e.text)
+        key = text_key(e.text)
         if len(labels[key]) > 1:
             other = ", ".join(sorted(labels[key] - {e.intent}))
             dropped.append(Dropped(text=e.text, intent=e.intent, reason="conflict", detail=f"also labelled {other}"))

@@ -148,8 +148,12 @@ Runner = Callable[[str], tuple[str, str, str]]
 """question -> (reply, the context it was given, strategy)"""
 
 
-def _lm_runner(settings: Settings, adapter: Path | None, max_new_tokens: int) -> Runner:
-    """The grounded-generation path alone: retrieve, prompt, generate."""
+def _lm_rows(
+    settings: Settings, adapter: Path | None, items: Sequence[EvalItem], max_new_tokens: int, batch: int, progress: bool
+) -> list[Scored]:
+    """The grounded-generation path alone: retrieve, prompt, generate (in batches, for throughput)."""
+    from tqdm import tqdm
+
     from assistant.dialogue import SHOP_NAME
     from assistant.generation import ReplyGenerator
     from assistant.index import KnowledgeIndex
@@ -159,24 +163,33 @@ def _lm_runner(settings: Settings, adapter: Path | None, max_new_tokens: int) ->
     retriever = Retriever(KnowledgeIndex(settings.chroma_dir, settings.collection), top_k=settings.top_k)
     generator = ReplyGenerator(settings.lm_dir, adapter_dir=adapter, device=settings.device, threads=settings.threads)
     prompts = PromptLibrary(settings.prompts_dir)
-
-    def run(question: str) -> tuple[str, str, str]:
-        found = retriever.run(question)
+    chats, contexts = [], []
+    for item in items:
+        found = retriever.run(item.question)
         passages = [h for h in found.hits if h.score >= settings.min_relevance][:2]
-        messages = prompts.reply.messages(shop_name=SHOP_NAME, question=question, passages=passages)
-        reply = generator.run(messages, max_new_tokens=max_new_tokens).text
-        return reply, "\n".join(p.text for p in passages), "generated"
+        chats.append(prompts.reply.messages(shop_name=SHOP_NAME, question=item.question, passages=passages))
+        contexts.append("\n".join(p.text for p in passages))
+    rows: list[Scored] = []
+    with tqdm(total=len(items), desc=f"lm/{adapter.name if adapter else 'base'}", disable=not progress) as bar:
+        for start in range(0, len(items), batch):
+            t = time.perf_counter()
+            outs = generator.run_batch(chats[start : start + batch], max_new_tokens=max_new_tokens)
+            ms = (time.perf_counter() - t) * 1000 / max(1, len(outs))
+            for item, context, out in zip(
+                items[start : start + batch], contexts[start : start + batch], outs, strict=True
+            ):
+                rows.append(score(item, out.text, context, "generated", ms))
+            bar.update(len(outs))
+    return rows
 
-    return run
 
-
-def _assistant_runner(settings: Settings, adapter: Path | None) -> Runner:
-    """The whole assistant, each question in a fresh session."""
+def _assistant_runner(settings: Settings, adapter: Path | None, log: Path) -> Runner:
+    """The whole assistant, each question in a fresh session; turns go to a log of the evaluation's own."""
     from assistant.dialogue import Assistant
 
-    bot = Assistant.load(settings.model_copy(update={"adapter": adapter}) if adapter else settings)
-    if adapter is None:
-        bot.generator.adapter_dir = None  # the base model, even when an adapter is active
+    bot = Assistant.load(settings.model_copy(update={"adapter": adapter, "turn_log": log}), warm=False)
+    bot.generator.adapter_dir = adapter  # None: the base model, even when an adapter is active
+    bot.warm_up()
     counter = iter(range(10**9))
 
     def run(question: str) -> tuple[str, str, str]:
@@ -194,8 +207,9 @@ def evaluate_replies(
     out: Path | None = None,
     modes: Sequence[str] = ("lm", "assistant"),
     limit: int | None = None,
-    max_new_tokens: int = 96,
+    max_new_tokens: int = 160,
     progress: bool = True,
+    batch: int = 8,
 ) -> Path:
     """Score every (mode, model) pair on the held-out questions; writes report.json and replies.jsonl."""
     from tqdm import tqdm
@@ -208,16 +222,17 @@ def evaluate_replies(
         for mode in modes:
             for name, adapter in adapters.items():
                 if mode == "lm":
-                    run = _lm_runner(settings, adapter, max_new_tokens)
+                    rows = _lm_rows(settings, adapter, items, max_new_tokens, batch, progress)
                 else:
-                    run = _assistant_runner(settings, adapter)
-                rows = []
-                for item in tqdm(items, desc=f"{mode}/{name}", disable=not progress):
-                    start = time.perf_counter()
-                    reply, context, strategy = run(item.question)
-                    rows.append(score(item, reply, context, strategy, (time.perf_counter() - start) * 1000))
-                    fh.write(json.dumps({"mode": mode, "model": name, **rows[-1].model_dump()}) + "\n")
-                    fh.flush()
+                    run = _assistant_runner(settings, adapter, out / "turns.sqlite")
+                    rows = []
+                    for item in tqdm(items, desc=f"{mode}/{name}", disable=not progress):
+                        start = time.perf_counter()
+                        reply, context, strategy = run(item.question)
+                        rows.append(score(item, reply, context, strategy, (time.perf_counter() - start) * 1000))
+                for row in rows:
+                    fh.write(json.dumps({"mode": mode, "model": name, **row.model_dump()}) + "\n")
+                fh.flush()
                 report.setdefault(mode, {})[name] = summarise(rows)
                 (out / "report.json").write_text(json.dumps(report, indent=2))
     return out

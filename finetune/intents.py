@@ -19,6 +19,7 @@ from assistant.registry import ModelCard, ModelRegistry
 from assistant.settings import Settings
 from assistant.spelling import SpellingNormalizer, SpellingVocabulary
 from assistant.taxonomy import OUT_OF_SCOPE
+from finetune.data_quality import clean_examples, text_key
 from finetune.intent_data import Example, data_hash, dedupe, load_examples, split_dev, with_typos
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ class IntentTrainArgs:
     test: Path | None = None
     """Held-out examples scored after training, never trained on. Default: settings.intent_data_dir/test.jsonl."""
     base_model: Path | None = None
-    """Folder with the BERT weights to start from. Default: the packaged all-MiniLM-L6-v2."""
+    """Folder with the BERT weights to start from. Default: the packaged all-MiniLM-L6-v2; a trained
+    classifier's folder continues from it (a warm start: a few steps teach it a lead's corrections)."""
     epochs: float = 8
     """Upper bound on epochs; early stopping usually ends sooner."""
     learning_rate: float = 1.5e-4
@@ -63,7 +65,9 @@ class IntentTrainArgs:
     activate: bool = True
     """Make the new model the active one."""
     extra_examples: list[Example] = field(default_factory=list)
-    """More examples appended to the training data (e.g. curated from the turn log)."""
+    """More examples appended to the training data (e.g. curated from the turn log); never in the dev split."""
+    extra_repeat: int = 1
+    """How many times each extra example is repeated in the training split (to weigh a lead's corrections)."""
 
 
 def _metrics(
@@ -144,12 +148,21 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
     train_path = args.train or settings.intent_data_dir / "train"
     test_path = args.test or settings.intent_data_dir / "test.jsonl"
     base = args.base_model or minilm_dir()
-    examples = dedupe(load_examples(train_path) + list(args.extra_examples))
+    quality = None
+    extra = list(args.extra_examples)
+    if extra:  # curated messages from the log: checked, redacted, and they override seed labels for the same text
+        extra, quality = clean_examples(extra)
+        curated = {text_key(e.text) for e in extra}
+        seed = [e for e in load_examples(train_path) if text_key(e.text) not in curated]
+        log.info("curated examples: %s", quality.summary())
+    else:
+        seed = load_examples(train_path)
+    examples = dedupe(seed + extra)
     test = load_examples(test_path) if test_path.exists() else []
     labels = sorted({e.intent for e in examples})
     label2id = {label: i for i, label in enumerate(labels)}
-    train, dev = split_dev(examples, args.dev_fraction, args.seed)
-    train = with_typos(train, args.typo_share, args.seed)
+    train, dev = split_dev(dedupe(seed) if extra else examples, args.dev_fraction, args.seed)
+    train = with_typos(train, args.typo_share, args.seed) + extra * max(1, args.extra_repeat)
     vocabulary = None
     if args.spelling:
         reference = [p.read_text(encoding="utf-8", errors="replace") for p in _knowledge_files(settings.knowledge_dir)]
@@ -168,6 +181,7 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
         id2label=dict(enumerate(labels)),
         label2id=label2id,
         local_files_only=True,
+        ignore_mismatched_sizes=True,  # a warm start from a classifier whose intents differ
     )
 
     def encode(rows: list[Example]) -> Dataset:
@@ -282,6 +296,7 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
                 "n_dev": len(dev),
                 "n_test": len(known_test),
                 "n_extra": len(args.extra_examples),
+                "data_quality": quality.summary() if quality else None,
             },
         )
         with registry.build("intents") as (version, folder):
@@ -291,6 +306,8 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
             card.write(folder)
             if vocabulary is not None:
                 vocabulary.save(folder)
+            if quality is not None:
+                (folder / "data_quality.json").write_text(quality.model_dump_json(indent=1))
             (folder / "training_log.json").write_text(json.dumps(history, indent=1))
     if args.activate:
         registry.activate(version)

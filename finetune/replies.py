@@ -40,7 +40,7 @@ class ReplyTrainArgs:
     epochs: float = 1.0
     learning_rate: float = 4e-4
     batch_size: int = 8
-    max_length: int = 640
+    max_length: int = 768
     """Tokens per example (prompt and reply); longer examples are left out and counted."""
     rank: int = 8
     alpha: int = 16
@@ -79,6 +79,30 @@ def encode(example: ReplyExample, tokenizer: Any, prompts: PromptLibrary) -> dic
         reply = reply[:-1]
     ids = prompt + reply
     return {"input_ids": ids, "labels": [-100] * len(prompt) + reply}
+
+
+def card_text(card: ModelCard) -> str:
+    """The adapter's card for people: what it is, what it was trained on, how to rebuild it."""
+    h, x = card.hyperparameters, card.extra
+    lines = [
+        f"# Reply adapter {card.version}",
+        "",
+        f"LoRA adapter (peft) for {card.base_model}, trained by `python -m finetune replies` on {card.created}.",
+        "",
+        f"- data: {x.get('n_seed')} seed examples built from `knowledge/` (kinds: {x.get('kinds')}),"
+        f" {x.get('n_curated')} curated; data hash `{card.data_hash}`; prompt `{x.get('prompt')}`",
+        f"- split: {x.get('n_train')} train, {x.get('n_dev')} dev, {x.get('too_long')} left out as too long",
+        f"- LoRA: rank {h.get('rank')}, alpha {h.get('alpha')}, dropout {h.get('dropout')},"
+        f" on {h.get('target_modules')}",
+        f"- training: {h.get('epochs')} epoch(s), learning rate {h.get('learning_rate')}, batch {h.get('batch_size')},"
+        f" max length {h.get('max_length')}, seed {h.get('seed')}, bf16 autocast",
+        f"- losses: {card.metrics}",
+        "",
+        "Rebuild: `.venv/bin/python -m finetune replies` (same data and seed give the same data hash).",
+        "Score it against the base model: `.venv/bin/python -m finetune evaluate-replies`.",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def train_replies(args: ReplyTrainArgs, settings: Settings | None = None) -> Path:
@@ -210,6 +234,7 @@ def train_replies(args: ReplyTrainArgs, settings: Settings | None = None) -> Pat
         trained: Any = trainer.model
         trained.to(torch.bfloat16).save_pretrained(folder)  # bf16 halves the adapter's size on disk
         card.write(folder)
+        (folder / "README.md").write_text(card_text(card), encoding="utf-8")  # replaces peft's empty template
         (folder / "training_log.json").write_text(json.dumps(history, indent=1))
     if args.activate:
         registry.activate(version)

@@ -25,12 +25,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
+import yaml
 from pydantic import BaseModel
 
 from assistant.answers import catalogue_answer, curated_answer
 from assistant.dialogue import SHOP_NAME
 from assistant.knowledge import KnowledgeBase, Passage, Product
 from assistant.prompts import PromptLibrary
+from assistant.supervision import CuratedRecord
 from assistant.taxonomy import Taxonomy
 from finetune.intent_data import load_examples
 
@@ -127,20 +129,17 @@ def _product_examples(kb: KnowledgeBase, rng: random.Random, passages: dict[str,
     products = [p for p in kb.products if f"product:{p.sku}" in passages]
     for product in products:
         own = passages[f"product:{product.sku}"]
-        others = [passages[f"product:{p.sku}"] for p in products if p.sku != product.sku]
         aspects = [a for a in _PRODUCT_QUESTIONS if a != "weight" or product.weight_g]
         aspects = [a for a in aspects if a != "features" or product.features]
         for aspect in rng.sample(aspects, k=min(3, len(aspects))):
             template = rng.choice(_PRODUCT_QUESTIONS[aspect])
             question = template.format(name=product.name, short=_short_name(product))
-            context = [own, rng.choice(others)] if rng.random() < 0.3 else [own]
-            rng.shuffle(context)
             out.append(
                 ReplyExample(
                     kind="product",
                     question=question,
                     answer=catalogue_answer(product, question),
-                    passages=[_ctx(p) for p in context],
+                    passages=[_ctx(own)],  # product facts are long: one passage keeps examples short
                     source=own.source,
                 )
             )
@@ -210,13 +209,53 @@ def _article_examples(kb: KnowledgeBase, rng: random.Random, passages: dict[str,
     return out
 
 
+PARAPHRASES = Path(__file__).parent / "data" / "replies" / "paraphrases.yaml"
+
+
+def _paraphrase_examples(
+    kb: KnowledgeBase, rng: random.Random, passages: dict[str, Passage], path: Path
+) -> list[ReplyExample]:
+    """Customers' own wordings of each FAQ entry and policy section (``paraphrases.yaml``), with the curated answer."""
+    if not path.is_file():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    articles = [p for p in passages.values() if p.doc_type in ("faq", "policy") and not p.parent]
+    out = []
+    for kind in ("faq", "policy"):
+        for key, questions in (data.get(kind) or {}).items():
+            passage = passages.get(f"{kind}:{key}")
+            if passage is None:
+                continue
+            answer = _trim(curated_answer(passage, kb))
+            for question in questions:
+                context = [passage, rng.choice([p for p in articles if p.id != passage.id])]
+                context = context if rng.random() < 0.5 else context[:1]
+                rng.shuffle(context)
+                out.append(
+                    ReplyExample(
+                        kind="faq" if kind == "faq" else "policy",
+                        question=str(question),
+                        answer=answer,
+                        passages=[_ctx(p) for p in context],
+                        source=passage.source,
+                    )
+                )
+    return out
+
+
 def build_seed(
-    kb: KnowledgeBase, prompts: PromptLibrary, taxonomy: Taxonomy, intent_train: Path, seed: int = 13
+    kb: KnowledgeBase,
+    prompts: PromptLibrary,
+    taxonomy: Taxonomy,
+    intent_train: Path,
+    seed: int = 13,
+    paraphrases: Path = PARAPHRASES,
 ) -> list[ReplyExample]:
     """The seed set from the knowledge base, the fixed replies and the intent examples (for refusals and handoffs)."""
     rng = random.Random(seed)
     passages = {p.id: p for p in kb.passages()}
     out = _article_examples(kb, rng, passages) + _product_examples(kb, rng, passages)
+    out += _paraphrase_examples(kb, rng, passages, paraphrases)
     responses = prompts.responses
     dont_know = responses.render("dont_know", shop_name=SHOP_NAME)
     out = [e.model_copy(update={"answer": dont_know}) if e.kind == "dont_know" else e for e in out]
@@ -248,6 +287,18 @@ def build_seed(
                 source=contact.source if contact else None,
             )
         )
+    return out
+
+
+def curated_examples(records: Iterable[CuratedRecord], kb: KnowledgeBase) -> list[ReplyExample]:
+    """Replies support leads wrote or approved, with the passages the assistant had retrieved for the turn."""
+    passages = {p.id: p for p in kb.passages()}
+    out = []
+    for r in records:
+        if not r.reply:
+            continue
+        context = [_ctx(passages[pid]) for pid in r.retrieved[:2] if pid in passages]
+        out.append(ReplyExample(kind="curated", question=r.text, answer=r.reply, passages=context))
     return out
 
 

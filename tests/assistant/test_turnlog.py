@@ -2,6 +2,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import pytest
+
 from assistant.turnlog import MIGRATIONS, TurnLog, TurnRecord
 
 
@@ -50,3 +52,24 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert TurnLog(path).count() == 150
+
+
+def test_curations_sit_beside_the_turn_which_never_changes(tmp_path: Path) -> None:
+    from assistant.errors import AssistantError
+    from assistant.turnlog import Curation
+
+    log = TurnLog(tmp_path / "t.sqlite")
+    log.append(TurnRecord(id="t1", session_id="s", user_text="refund status", intent="get_refund", reply="..."))
+    log.append(TurnRecord(id="t2", session_id="s", user_text="hi", intent="greeting", reply="Hello!"))
+    before = log.get("t1")
+    log.curate(Curation(turn_id="t1", intent="track_refund"))
+    log.curate(Curation(turn_id="t1", intent="track_refund", reply="Refunds take 5-10 days.", note="wording"))
+    log.curate(Curation(turn_id="t2", approved=True))
+    assert log.get("t1") == before  # the logged turn is untouched
+    assert [c.note for c in log.curations("t1")] == [None, "wording"]
+    curated = {c.turn.id: c for c in log.curated()}
+    assert curated["t1"].intent == "track_refund" and curated["t1"].reply == "Refunds take 5-10 days."
+    assert curated["t2"].intent == "greeting" and curated["t2"].reply == "Hello!"  # approved as logged
+    assert "m002_curations" in log.applied()
+    with pytest.raises(AssistantError, match="no turn"):
+        log.curate(Curation(turn_id="nope", approved=True))

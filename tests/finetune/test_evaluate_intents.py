@@ -50,3 +50,16 @@ def test_report_files_written(shared_models: Path, tmp_path: Path) -> None:
     assert report["tfidf_spelling"]["n"] == report["classifier"]["n"]  # the baseline given the same normaliser
     assert (out / "confusion.png").stat().st_size > 10_000 and (out / "threshold_sweep.png").stat().st_size > 5_000
     assert (out / "misclassified.jsonl").exists()
+
+
+@pytest.mark.integration
+def test_the_classifier_a_fresh_install_trains_meets_the_targets(shared_models: Path, tmp_path: Path) -> None:
+    """The quality bar of the intents issue, on the model the default training (what `prepare` runs) produces."""
+    report = json.loads((evaluate_intents(Settings(data_dir=shared_models), out=tmp_path) / "report.json").read_text())
+    ours, base = report["classifier"], report["tfidf"]
+    assert ours["macro_f1"] >= 0.95
+    assert ours["oos_recall"] >= 0.95 and ours["in_scope_rejection"] <= 0.02
+    for tag in ("typo", "keywords", "rude", "long"):
+        assert ours["per_tag"][tag]["macro_f1"] >= 0.90, tag
+    for tag in ("typo", "keywords"):
+        assert ours["per_tag"][tag]["macro_f1"] >= base["per_tag"][tag]["macro_f1"] + 0.05, tag

@@ -61,3 +61,19 @@ def test_messages_use_the_run_time_prompt(seed: list[ReplyExample]) -> None:
     chat = seed[0].messages(PromptLibrary(Settings().prompts_dir))
     assert [m["role"] for m in chat][0] == "system" and chat[-1] == {"role": "assistant", "content": seed[0].answer}
     assert seed[0].question in chat[-2]["content"] and "Context:" in chat[-2]["content"]
+
+
+def test_paraphrases_are_used_and_the_eval_set_stays_unseen(seed: list[ReplyExample]) -> None:
+    from pathlib import Path
+
+    from rapidfuzz import fuzz, process, utils
+
+    from finetune.evaluate_replies import load_eval
+
+    assert sum(e.kind in ("faq", "policy") for e in seed) >= 1000  # curated questions plus customers' wordings
+    held_out = [i.question for i in load_eval(Path("finetune/data/replies/eval.jsonl"))]
+    assert len(held_out) >= 150
+    close = process.cdist(
+        [e.question for e in seed], held_out, scorer=fuzz.ratio, processor=utils.default_process, score_cutoff=90
+    )
+    assert not close.any()
