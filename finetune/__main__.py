@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -81,14 +82,7 @@ def intents_cmd(
         extra_repeat=extra_repeat,
         base_model=ModelRegistry(settings.models_dir / "intents").active() if warm_start else None,
     )
-    try:
-        folder = train_intents(args, settings)
-    except AssistantError as err:
-        typer.secho(f"error: {err}", fg="red", err=True)
-        raise typer.Exit(1) from None
-    card = json.loads((folder / "card.json").read_text())
-    typer.echo(f"model: {folder}{' (active)' if activate else ''}")
-    typer.echo(json.dumps(card["metrics"], indent=2))
+    _report_trained(lambda: train_intents(args, settings), "model", activate)
 
 
 @app.command("evaluate-intents")
@@ -102,11 +96,7 @@ def evaluate_intents_cmd(
     """Per-intent and per-variation scores, confusion matrix, threshold sweep, TF-IDF baseline."""
     from finetune.evaluate_intents import evaluate_intents, summary
 
-    try:
-        folder = evaluate_intents(Settings(), model, test, train, out, threshold)
-    except AssistantError as err:
-        typer.secho(f"error: {err}", fg="red", err=True)
-        raise typer.Exit(1) from None
+    folder = _or_exit(lambda: evaluate_intents(Settings(), model, test, train, out, threshold))
     typer.echo(summary(json.loads((folder / "report.json").read_text())))
     typer.echo(f"report: {folder}")
 
@@ -179,14 +169,7 @@ def replies_cmd(
         activate=activate,
         extra_examples=curated,
     )
-    try:
-        folder = train_replies(args, settings)
-    except AssistantError as err:
-        typer.secho(f"error: {err}", fg="red", err=True)
-        raise typer.Exit(1) from None
-    card = json.loads((folder / "card.json").read_text())
-    typer.echo(f"adapter: {folder}{' (active)' if activate else ''}")
-    typer.echo(json.dumps(card["metrics"], indent=2))
+    _report_trained(lambda: train_replies(args, settings), "adapter", activate)
 
 
 @app.command("evaluate-replies")
@@ -209,13 +192,9 @@ def evaluate_replies_cmd(
     chosen = adapter or [a for a in [ModelRegistry(settings.models_dir / "replies").active()] if a]
     for folder in chosen:
         models[folder.name] = folder
-    try:
-        folder = evaluate_replies(settings, models, eval_file, out, mode or ["lm", "assistant"], limit)
-    except AssistantError as err:
-        typer.secho(f"error: {err}", fg="red", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(summary(json.loads((folder / "report.json").read_text())))
-    typer.echo(f"report: {folder}")
+    report = _or_exit(lambda: evaluate_replies(settings, models, eval_file, out, mode or ["lm", "assistant"], limit))
+    typer.echo(summary(json.loads((report / "report.json").read_text())))
+    typer.echo(f"report: {report}")
 
 
 @app.command("seed-replies")
@@ -274,6 +253,23 @@ def rollback_cmd(kind: Annotated[str, typer.Argument(help="intents or replies")]
         typer.secho(f"error: {err}", fg="red", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"active {kind}: {version}")
+
+
+def _or_exit(work: Callable[[], Path]) -> Path:
+    """Run the work; an error the user can fix is printed in one line and exits 1."""
+    try:
+        return work()
+    except AssistantError as err:
+        typer.secho(f"error: {err}", fg="red", err=True)
+        raise typer.Exit(1) from None
+
+
+def _report_trained(train: Callable[[], Path], what: str, activate: bool) -> None:
+    """Run a training, print where the model went and its card's metrics."""
+    folder = _or_exit(train)
+    card = json.loads((folder / "card.json").read_text())
+    typer.echo(f"{what}: {folder}{' (active)' if activate else ''}")
+    typer.echo(json.dumps(card["metrics"], indent=2))
 
 
 def _kind(kind: str) -> str:
