@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -12,8 +14,11 @@ from assistant.offline import enforce_offline
 enforce_offline()
 
 import gradio as gr  # noqa: E402
+import uvicorn  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
 
 from assistant.dialogue import Assistant, Reply  # noqa: E402
+from assistant.errors import AssistantError  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -89,19 +94,62 @@ def build_ui(bot: Assistant) -> gr.Blocks:
     return demo
 
 
-def serve(settings: Settings | None = None, block: bool = True) -> gr.Blocks:
+def build_app(bot: Assistant, password: str, user: str = "lead") -> FastAPI:
+    """The chat at ``/`` and the support lead's area at ``/lead`` (password-protected), on one server."""
+    from assistant.jobs import TrainingJobs
+    from assistant.lead_ui import build_lead_ui
+
+    jobs = TrainingJobs(bot.settings, on_activate=bot.use_model)
+    lead = build_lead_ui(bot, jobs).queue(default_concurrency_limit=2)
+    chat = build_ui(bot).queue(default_concurrency_limit=4)
+    server = FastAPI(title=TITLE)
+    server.state.jobs = jobs
+    server = gr.mount_gradio_app(
+        server, lead, path="/lead", auth=(user, password), auth_message="Support lead area", show_error=False
+    )
+    return gr.mount_gradio_app(server, chat, path="", show_error=False)
+
+
+class Server:
+    """The app on a uvicorn server in a background thread (``serve(block=False)``)."""
+
+    def __init__(self, app: FastAPI, host: str, port: int) -> None:
+        self.url = f"http://{host}:{port}/"
+        self.app = app
+        self._server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
+
+    def start(self) -> Server:
+        self._thread.start()
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise AssistantError(f"the server could not start on {self.url} (is the port in use?)")
+            time.sleep(0.05)
+        return self
+
+    def close(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+
+
+def serve(settings: Settings | None = None, block: bool = True) -> Server:
+    """Load the assistant and serve the chat and the lead area; prints the lead password if it was just made."""
+    from assistant.lead_auth import lead_credentials
+
     settings = settings or Settings()
     bot = Assistant.load(settings)
-    demo = build_ui(bot)
-    demo.queue(default_concurrency_limit=4)
-    demo.launch(
-        server_name=settings.host,
-        server_port=settings.port,
-        show_error=False,
-        prevent_thread_lock=not block,
-        quiet=False,
-    )
-    return demo
+    credentials = lead_credentials(settings)
+    server = Server(build_app(bot, credentials.password, credentials.user), settings.host, settings.port).start()
+    print(f"Chat: {server.url}   Support lead area: {server.url}lead/ (user '{credentials.user}')", flush=True)
+    if credentials.generated:
+        print(f"Support-lead password (shown once; stored in {credentials.source}): {credentials.password}", flush=True)
+    if block:
+        try:
+            while server._thread.is_alive():
+                server._thread.join(1)
+        except KeyboardInterrupt:
+            server.close()
+    return server
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import uuid
 from collections import OrderedDict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
@@ -180,23 +181,9 @@ class Assistant:
         index = KnowledgeIndex(settings.chroma_dir, settings.collection)
         bot = cls(
             settings=settings,
-            classifier=IntentClassifier(
-                intents,
-                threads=settings.threads,
-                known_words=[p.name for p in knowledge.products]
-                + [v.color for p in knowledge.products for v in p.variants],
-            ),
+            classifier=_classifier(settings, intents, knowledge),
             retriever=Retriever(index, top_k=settings.top_k, min_relevance=settings.min_relevance),
-            generator=ReplyGenerator(
-                settings.lm_dir,
-                adapter_dir=adapter,
-                device=settings.device,
-                dtype=settings.lm_dtype,
-                max_new_tokens=settings.max_new_tokens,
-                threads=settings.threads,
-                cache=settings.lm_cache,
-                compile=settings.lm_compile,
-            ),
+            generator=_generator(settings, adapter),
             prompts=PromptLibrary(settings.prompts_dir),
             turn_log=TurnLog(settings.log_path),
             knowledge=knowledge,
@@ -205,6 +192,25 @@ class Assistant:
         if warm:
             bot.warm_up()
         return bot
+
+    def use_model(self, kind: str, folder: Path) -> None:
+        """Load another intent classifier or reply adapter and switch to it; turns in flight finish on the old one."""
+        if kind == "intents":
+            classifier = _classifier(self.settings, folder, self.knowledge)
+            classifier.warm_up()
+            self.classifier = classifier
+        elif kind == "replies":
+            generator = _generator(self.settings, folder)
+            generator.warm_up()
+            self.generator = generator
+        else:
+            raise ValueError(f"unknown model kind {kind!r}")
+        log.info("now using %s model %s", kind, folder.name)
+
+    def use_knowledge(self, knowledge: KnowledgeBase) -> None:
+        """Switch to a reloaded knowledge folder (after the index was synced with it)."""
+        self._passages = {p.id: p for p in knowledge.passages()}
+        self.knowledge = knowledge
 
     def passage(self, passage_id: str) -> Passage | None:
         """A knowledge passage by id (what a reply's sources name)."""
@@ -560,6 +566,27 @@ class Assistant:
                 self._unsaved = pending[i:]
                 reply.notices.append("not_logged")
                 return
+
+
+def _classifier(settings: Settings, folder: Path, knowledge: KnowledgeBase) -> IntentClassifier:
+    return IntentClassifier(
+        folder,
+        threads=settings.threads,
+        known_words=[p.name for p in knowledge.products] + [v.color for p in knowledge.products for v in p.variants],
+    )
+
+
+def _generator(settings: Settings, adapter: Path | None) -> ReplyGenerator:
+    return ReplyGenerator(
+        settings.lm_dir,
+        adapter_dir=adapter,
+        device=settings.device,
+        dtype=settings.lm_dtype,
+        max_new_tokens=settings.max_new_tokens,
+        threads=settings.threads,
+        cache=settings.lm_cache,
+        compile=settings.lm_compile,
+    )
 
 
 def _as_passage(hit: Hit) -> Passage:

@@ -190,6 +190,29 @@ class KnowledgeIndex:
         distances = result["distances"][0]
         return round(1.0 - float(distances[0]), 4) if distances else 0.0
 
+    def nearest(self, texts: Sequence[str]) -> tuple[list[list[float]], list[Hit | None]]:
+        """Embeddings of ``texts`` and the closest passage to each (one embedding pass, one query)."""
+        if not texts:
+            return [], []
+        vectors = [list(map(float, v)) for v in self.embedder(list(texts))]
+        if self.count() == 0:
+            return vectors, [None] * len(texts)
+        result = self.collection.query(
+            query_embeddings=vectors, n_results=1, include=["documents", "metadatas", "distances"]
+        )
+        hits: list[Hit | None] = []
+        for ids, docs, metas, dists in zip(
+            result["ids"], result["documents"], result["metadatas"], result["distances"], strict=True
+        ):
+            if not ids:
+                hits.append(None)
+                continue
+            meta = metas[0] or {}
+            hits.append(
+                self._hit(str(meta.get("parent") or ids[0]), docs[0] or "", meta, round(1.0 - float(dists[0]), 4))
+            )
+        return vectors, hits
+
     def get(self, ids: Sequence[str]) -> list[Hit]:
         """Passages by id, scored 1.0 (used when a product is named outright)."""
         if not ids:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +57,18 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(4000, ge=100, description="Longer messages are cut to this length.")
     session_limit: int = Field(1000, ge=1, description="Sessions kept in memory.")
     threads: int | None = Field(None, ge=1, description="Torch CPU threads; default: all cores.")
+
+    lead_user: str = Field("lead", min_length=1, description="User name of the support-lead area.")
+    lead_password: SecretStr | None = Field(
+        None, description="Password of the support-lead area; when unset one is generated into <data_dir>."
+    )
+    gap_threshold: float = Field(
+        0.5, ge=-1.0, le=1.0, description="A message whose best retrieval score is under this is a knowledge gap."
+    )
+    low_confidence: float = Field(0.6, ge=0.0, le=1.0, description="The lead's 'low confidence' filter.")
+    lead_eval_limit: int = Field(
+        40, ge=5, description="Held-out reply questions scored after a reply training started from the lead area."
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)

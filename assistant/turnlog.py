@@ -116,7 +116,7 @@ class TurnRecord(BaseModel):
         return data
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> TurnRecord:
+    def from_row(cls, row: sqlite3.Row | dict[str, Any]) -> TurnRecord:
         data = dict(row)
         for key in ("retrieved", "timings", "unsupported"):
             if data.get(key) is not None:
@@ -174,7 +174,7 @@ class TurnLog:
                 raise AssistantError(f"cannot open the turn log at {self.path}: {err}") from err
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA synchronous=FULL")  # an acknowledged turn survives power loss too
             conn.execute("PRAGMA busy_timeout=30000")
             self._local.conn = conn
         return conn
@@ -254,6 +254,13 @@ class TurnLog:
         else:
             rows = self._connect().execute("SELECT * FROM turns ORDER BY created_at DESC LIMIT ?", (limit,))
         return [TurnRecord.from_row(r) for r in rows]
+
+    def select(self, sql: str, params: dict[str, Any] | None = None) -> list[sqlite3.Row]:
+        """Rows of a read-only query (reports, the lead's views); writes go through the methods above."""
+        self.warm_up()
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            raise ValueError("select() runs read queries only")
+        return self._connect().execute(sql, params or {}).fetchall()
 
     def count(self) -> int:
         self.warm_up()

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import shutil
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from assistant.dialogue import Assistant
 from assistant.intents import IntentClassifier
@@ -100,3 +102,56 @@ def test_correct_retrain_promote_roll_back(install: Settings, url: str) -> None:
     assert registry.rollback() == old  # and back
     assert registry.active_version() == old
     assert IntentClassifier(registry.active()).run(MESSAGE).label == before.label  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def served(install: Settings) -> Iterator[object]:
+    """The whole app as ``make run`` starts it: chat at /, lead area at /lead."""
+    from app import serve
+
+    settings = install.model_copy(update={"port": _free_port(), "lead_password": SecretStr("lead-loop-password")})
+    server = serve(settings, block=False)
+    yield server
+    server.close()
+
+
+def test_the_loop_from_the_lead_area(install: Settings, served: object) -> None:
+    """Thumbs down in the chat; in the lead area: correct the intent, retrain in the background, compare,
+    promote (the running chat uses the new model at once), roll back (and the old one again)."""
+    from gradio_client import Client
+
+    url = served.url  # type: ignore[attr-defined]
+    chat = Client(url, verbose=False)
+    lead = Client(f"{url}lead/", auth=("lead", "lead-loop-password"), verbose=False)
+    message = "the zip on my new jacket broke after one week"
+    reply = chat.predict(message, "lead-2", api_name="/ask")
+    assert chat.predict(reply["turn_id"], False, api_name="/feedback") is True
+    old_label, old_version = reply["intent"], ModelRegistry(install.models_dir / "intents").active_version()
+    wanted = "return_exchange" if old_label != "return_exchange" else "complaint"
+
+    table, _ = lead.predict(["thumbs down"], "(all)", "", "", "zip on my new jacket", api_name="/lead_turns")
+    assert [row[-1] for row in table["data"]] == [reply["turn_id"]]
+    saved = lead.predict(reply["turn_id"], wanted, reply["text"], "", api_name="/lead_correct")
+    assert f"→ {wanted}" in saved
+
+    progress, *_ = lead.predict("intents", True, True, 8, 400, api_name="/lead_train")
+    assert "intents: training" in progress
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        progress, job_log, comparison, _ = lead.predict(api_name="/lead_job")
+        if "ready" in progress or "failed" in progress:
+            break
+        time.sleep(2)
+    assert "ready" in progress, job_log[-2000:]
+    metrics = {row[0]: row for row in comparison["data"]}
+    assert set(metrics) == {"macro_f1", "accuracy", "oos_recall", "in_scope_rejection"}
+    assert all(isinstance(row[1], float) and isinstance(row[2], float) for row in metrics.values())
+    assert "finetune intents --no-activate --from-log --warm-start --extra-repeat 400" in job_log
+
+    assert "Promoted" in lead.predict(api_name="/lead_promote")
+    assert ModelRegistry(install.models_dir / "intents").active_version() != old_version
+    assert chat.predict(message, "lead-3", api_name="/ask")["intent"] == wanted  # the running chat learnt it
+
+    assert old_version in lead.predict("intents", api_name="/lead_rollback")
+    assert ModelRegistry(install.models_dir / "intents").active_version() == old_version
+    assert chat.predict(message, "lead-4", api_name="/ask")["intent"] == old_label

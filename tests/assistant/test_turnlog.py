@@ -73,3 +73,78 @@ def test_curations_sit_beside_the_turn_which_never_changes(tmp_path: Path) -> No
     assert "m002_curations" in log.applied()
     with pytest.raises(AssistantError, match="no turn"):
         log.curate(Curation(turn_id="nope", approved=True))
+
+
+WRITER = """
+import sys
+from assistant.turnlog import TurnLog, TurnRecord
+log = TurnLog(__import__("pathlib").Path(sys.argv[1]))
+i = 0
+while True:
+    log.append(TurnRecord(id=f"k{i}", session_id="kill", user_text="x" * 2000, reply="y" * 2000))
+    print(f"k{i}", flush=True)  # acknowledged: the transaction has committed
+    i += 1
+"""
+
+
+def test_a_killed_writer_loses_no_acknowledged_turn(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "t.sqlite"
+    TurnLog(path).warm_up()
+    repo = Path(__file__).resolve().parents[2]
+    child = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path)], cwd=repo, stdout=subprocess.PIPE, text=True, env=os.environ
+    )
+    assert child.stdout is not None
+    acked = []
+    for line in child.stdout:
+        acked.append(line.strip())
+        if len(acked) == 60:
+            child.send_signal(signal.SIGKILL)  # mid-stream: the next write is under way
+            break
+    child.wait(10)
+    acked += [line.strip() for line in child.stdout if line.strip()]
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    stored = {r[0] for r in db.execute("SELECT id FROM turns")}
+    assert set(acked) <= stored and len(acked) >= 60
+    log = TurnLog(path)  # the log keeps working after the crash
+    log.append(_record(999))
+    assert log.get("t999") is not None
+
+
+def test_lead_edits_while_customers_chat(tmp_path: Path) -> None:
+    from assistant.turnlog import Curation
+
+    log = TurnLog(tmp_path / "t.sqlite")
+    for i in range(20):
+        log.append(_record(i))
+    errors: list[BaseException] = []
+
+    def chat(worker: int) -> None:
+        try:
+            for i in range(50):
+                TurnLog(tmp_path / "t.sqlite").append(_record(1000 * (worker + 1) + i, session=f"w{worker}"))
+        except BaseException as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    def curate() -> None:
+        try:
+            lead = TurnLog(tmp_path / "t.sqlite")
+            for i in range(20):
+                lead.curate(Curation(turn_id=f"t{i}", intent="thanks", note=str(i)))
+        except BaseException as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=chat, args=(w,)) for w in range(4)] + [threading.Thread(target=curate)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert log.count() == 20 + 4 * 50
+    assert len(log.curated()) == 20 and all(c.turn.intent == "greeting" for c in log.curated())

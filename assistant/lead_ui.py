@@ -1,0 +1,482 @@
+"""The support lead's area: dashboard, conversation review, knowledge, gaps, retraining.
+
+Served at ``/lead`` behind a password (see ``assistant.lead_auth``). Only wiring
+lives here: the figures come from ``assistant.analytics``, the gaps from
+``assistant.gaps``, retraining from ``assistant.jobs``, corrections go to the
+turn log as curations beside the turn.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from assistant.analytics import Dashboard, TurnQuery, dashboard, list_turns
+from assistant.dialogue import Assistant
+from assistant.errors import AssistantError
+from assistant.gaps import gaps_report
+from assistant.jobs import INTENT_METRICS, REPLY_METRICS, JobStatus, TrainingJobs, better
+from assistant.knowledge import load_knowledge
+from assistant.turnlog import Curation
+
+log = logging.getLogger(__name__)
+
+FLAGS = {
+    "low confidence": "low_confidence",
+    "fallback / don't know": "fallback",
+    "thumbs down": "thumbs_down",
+    "handoff": "handoff",
+    "failed faithfulness check": "unfaithful",
+    "not curated yet": "uncurated",
+}
+TURN_COLUMNS = ["time", "intent", "conf.", "strategy", "flags", "message", "reply", "turn id"]
+ALL = "(all)"
+
+
+def _safe(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a handler; a user-caused error shows as one line on the page, anything else is logged too."""
+
+    def wrapped(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except AssistantError as err:
+            raise gr.Error(str(err), print_exception=False) from None
+        except Exception as err:
+            log.exception("lead area: %s failed", fn.__name__)
+            raise gr.Error(f"that did not work ({type(err).__name__}); the server log has the details") from None
+
+    wrapped.__name__ = fn.__name__
+    return wrapped
+
+
+def _date(text: str, field: str) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise AssistantError(f"{field}: '{text}' is not a date like 2026-11-23") from None
+
+
+def _short(text: str | None, n: int = 90) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def dashboard_frames(board: Dashboard) -> dict[str, pd.DataFrame]:
+    """The dashboard's plots as tidy tables."""
+    rates = [
+        {"day": d.day, "metric": name, "share": value}
+        for d in board.days
+        for name, value in (
+            ("fallback", d.fallback_rate),
+            ("handoff", d.handoff_rate),
+            ("thumbs up", d.thumbs_up_share),
+        )
+        if value is not None
+    ]
+    latency = [
+        {"day": d.day, "metric": name, "ms": value}
+        for d in board.days
+        for name, value in (("p50", d.latency_p50_ms), ("p95", d.latency_p95_ms))
+        if value is not None
+    ]
+    return {
+        "turns": pd.DataFrame({"day": [d.day for d in board.days], "turns": [d.turns for d in board.days]}),
+        "intents": pd.DataFrame({"intent": list(board.intents), "turns": list(board.intents.values())}),
+        "rates": pd.DataFrame(rates, columns=["day", "metric", "share"]),
+        "unfaithful": pd.DataFrame(
+            {"day": [d.day for d in board.days], "failed checks": [d.unfaithful for d in board.days]}
+        ),
+        "latency": pd.DataFrame(latency, columns=["day", "metric", "ms"]),
+    }
+
+
+def _summary(board: Dashboard) -> str:
+    def pct(x: float | None) -> str:
+        return "–" if x is None else f"{x:.0%}"
+
+    def ms(x: float | None) -> str:
+        return "–" if x is None else f"{x:.0f} ms"
+
+    return (
+        f"**{board.total_turns}** turns · fallback {pct(board.fallback_rate)} · handoff {pct(board.handoff_rate)}"
+        f" · thumbs up {pct(board.thumbs_up_share)} · failed faithfulness checks **{board.unfaithful}**"
+        f" · latency p50 {ms(board.latency_p50_ms)}, p95 {ms(board.latency_p95_ms)}"
+    )
+
+
+def _progress_html(job: JobStatus | None) -> str:
+    if job is None:
+        return "<p>No training started since the server started.</p>"
+    done = job.fraction if job.total else (1.0 if not job.running else 0.0)
+    label = f"{job.kind}: {job.state} — {html.escape(job.phase)}"
+    if job.total:
+        label += f" ({job.step}/{job.total})"
+    if job.error:
+        label += f"<br><b>error:</b> {html.escape(job.error)}"
+    return (
+        f'<div id="training-progress"><progress value="{done:.3f}" max="1" style="width:100%;height:1.2em">'
+        f"</progress><p>{label}</p></div>"
+    )
+
+
+def _comparison(job: JobStatus | None) -> pd.DataFrame:
+    columns = ["metric", "active", "new", "new is better"]
+    if job is None or not job.metrics.get("new"):
+        return pd.DataFrame(columns=columns)
+    keys = INTENT_METRICS if job.kind == "intents" else REPLY_METRICS
+    new, old = job.metrics.get("new", {}), job.metrics.get("active", {})
+    rows = []
+    for key in keys:
+        verdict = better(key, new.get(key), old.get(key))
+        rows.append([key, old.get(key), new.get(key), "–" if verdict is None else ("yes" if verdict else "no")])
+    return pd.DataFrame(rows, columns=columns)
+
+
+def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
+    """The lead's pages; mount behind auth (``app.build_app`` does)."""
+    turn_log = bot.turn_log
+    intents = sorted(bot.taxonomy.intents)
+
+    # --- dashboard ------------------------------------------------------------------
+
+    def load_dashboard(days: int) -> tuple[Any, ...]:
+        board = dashboard(turn_log, days=int(days))
+        frames = dashboard_frames(board)
+        return (
+            _summary(board),
+            frames["turns"],
+            frames["intents"],
+            frames["rates"],
+            frames["unfaithful"],
+            frames["latency"],
+        )
+
+    # --- conversations --------------------------------------------------------------
+
+    def search_turns(flags: list[str], intent: str, since: str, until: str, text: str) -> tuple[pd.DataFrame, str]:
+        query = TurnQuery(
+            flags=[FLAGS[f] for f in flags or []],  # type: ignore[misc]
+            intent=None if intent in (None, "", ALL) else intent,
+            since=_date(since, "from"),
+            until=_date(until, "until"),
+            text=(text or "").strip() or None,
+            low_confidence=bot.settings.low_confidence,
+        )
+        rows = list_turns(turn_log, query)
+        table = [
+            [
+                r.turn.created_at[:19].replace("T", " "),
+                r.turn.intent,
+                None if r.turn.confidence is None else round(r.turn.confidence, 2),
+                r.turn.strategy,
+                " ".join(r.flags),
+                _short(r.turn.user_text),
+                _short(r.turn.reply),
+                r.turn.id,
+            ]
+            for r in rows
+        ]
+        note = f"{len(rows)} turns" + (f" (the newest {query.limit})" if len(rows) == query.limit else "")
+        return pd.DataFrame(table, columns=TURN_COLUMNS), note
+
+    def open_turn(turn_id: str) -> tuple[str, Any, str, str]:
+        turn_id = (turn_id or "").strip()
+        turn = turn_log.get(turn_id) if turn_id else None
+        if turn is None:
+            raise AssistantError(f"no turn '{turn_id}' in the log" if turn_id else "pick a turn in the list")
+        lines = [
+            f"**Customer:** {html.escape(turn.user_text)}",
+            f"**Assistant:** {html.escape(turn.reply)}",
+            "",
+            f"intent `{turn.intent}` ({(turn.confidence or 0):.2f}) · route `{turn.route}` · strategy "
+            f"`{turn.strategy}` · faithfulness check "
+            + {True: "passed", False: "**failed**", None: "not run"}[turn.faithful]
+            + (f" · unsupported: {', '.join(turn.unsupported)}" if turn.unsupported else "")
+            + (" · handed off" if turn.handoff else "")
+            + {1: " · 👍", -1: " · 👎"}.get(turn.feedback or 0, ""),
+            f"classifier `{turn.classifier}` · adapter `{turn.adapter or 'none'}` · prompts `{turn.prompt}`"
+            f" · {turn.timings.get('total', 0):.0f} ms",
+            "",
+            "**Retrieved sources**" if turn.retrieved else "_Nothing retrieved._",
+        ]
+        for item in turn.retrieved:
+            passage = bot.passage(str(item.get("id")))
+            title = passage.title if passage else "(entry no longer in knowledge/)"
+            source = passage.source if passage else ""
+            lines.append(f"- {float(item.get('score', 0)):.3f} · {html.escape(title)} · `{item.get('id')}` {source}")
+        earlier = [t for t in reversed(turn_log.recent(limit=12, session_id=turn.session_id)) if t.id != turn.id]
+        if earlier:
+            lines += ["", f"**Same conversation** (session `{turn.session_id}`)"]
+            lines += [f"- {t.created_at[11:19]} _{_short(t.user_text, 70)}_ → {_short(t.reply, 70)}" for t in earlier]
+        curations = turn_log.curations(turn.id)
+        if curations:
+            lines += ["", "**Corrections so far**"]
+            for c in curations:
+                what = []
+                if c.intent:
+                    what.append(f"intent → `{c.intent}`")
+                if c.reply:
+                    what.append(f"reply → “{_short(c.reply, 80)}”")
+                if c.approved:
+                    what.append("approved")
+                lines.append(f"- {c.created_at[:16]} {c.author}: {', '.join(what) or 'note'} {c.note or ''}")
+        latest = curations[-1] if curations else None
+        intent = (latest.intent if latest and latest.intent else turn.intent) or None
+        reply = latest.reply if latest and latest.reply else turn.reply
+        return "\n".join(lines), gr.update(value=intent), reply, turn.id
+
+    def on_select(table: pd.DataFrame, evt: gr.SelectData) -> tuple[Any, ...]:
+        row = evt.row_value or (table.iloc[evt.index[0]].tolist() if evt.index else None)
+        if not row:
+            raise AssistantError("pick a turn in the list")
+        return open_turn(str(row[-1]))
+
+    def save_correction(turn_id: str, intent: str, reply: str, note: str, approve: bool) -> str:
+        turn = turn_log.get((turn_id or "").strip())
+        if turn is None:
+            raise AssistantError("open a turn first")
+        if intent and intent not in bot.taxonomy.intents:
+            raise AssistantError(f"unknown intent '{intent}'")
+        reply = (reply or "").strip()
+        if not approve and not reply:
+            raise AssistantError("the corrected reply is empty")
+        if len(reply) > 4000:
+            raise AssistantError("the corrected reply is longer than 4000 characters")
+        saved = turn_log.curate(
+            Curation(
+                turn_id=turn.id,
+                intent=intent if intent and intent != turn.intent else None,
+                reply=reply if reply and reply != turn.reply else None,
+                approved=approve,
+                note=(note or "").strip() or None,
+            )
+        )
+        changed = []
+        if saved.intent:
+            changed.append(f"intent {turn.intent} → {saved.intent}")
+        if saved.reply:
+            changed.append("reply edited")
+        if saved.approved:
+            changed.append("approved")
+        return f"Saved correction #{saved.id} of turn {turn.id}: {', '.join(changed) or 'note only'}."
+
+    # --- knowledge ------------------------------------------------------------------
+
+    def validate(sync: bool) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+        kb = load_knowledge(bot.settings.knowledge_dir)
+        problems = pd.DataFrame([[p.file, p.line, p.message] for p in kb.problems], columns=["file", "line", "problem"])
+        head = f"{len(kb.products)} products, {len(kb.articles)} articles, {len(kb.problems)} problems."
+        changes = pd.DataFrame(columns=["change", "entry"])
+        if sync:
+            report = bot.retriever.index.sync(kb.passages())
+            bot.use_knowledge(kb)
+            changes = pd.DataFrame(
+                [["added", p] for p in report.added]
+                + [["changed", p] for p in report.changed]
+                + [["removed", p] for p in report.removed],
+                columns=["change", "entry"],
+            )
+            head += f" Index synced: {report.summary()}."
+        return head, problems, changes
+
+    def find_gaps(threshold: float, days: int) -> tuple[str, pd.DataFrame]:
+        report = gaps_report(turn_log, bot.retriever.index, threshold=float(threshold), days=int(days))
+        rows = [
+            [
+                g.size,
+                g.sessions,
+                g.representative,
+                round(g.best_score, 3),
+                g.closest_entry,
+                ", ".join(f"{k} {v}" for k, v in g.intents.items()),
+                " | ".join(g.examples),
+            ]
+            for g in report.gaps
+        ]
+        head = (
+            f"{report.weak} of {report.messages} customer messages of the last {report.days} days score under "
+            f"{report.threshold:.2f} against the knowledge index, in {len(report.gaps)} groups."
+        )
+        columns = ["messages", "sessions", "typical question", "best score", "closest entry", "intents", "examples"]
+        return head, pd.DataFrame(rows, columns=columns)
+
+    # --- training -------------------------------------------------------------------
+
+    def job_view() -> tuple[Any, ...]:
+        job = jobs.status()
+        lines = "\n".join(job.log) if job else ""
+        running = bool(job and job.running)
+        return _progress_html(job), lines, _comparison(job), gr.Timer(active=running)
+
+    def start_training(kind: str, from_log: bool, warm_start: bool, max_steps: float, repeat: float) -> tuple[Any, ...]:
+        jobs.start(
+            kind,  # type: ignore[arg-type]
+            from_log=from_log,
+            warm_start=warm_start,
+            max_steps=int(max_steps or -1),
+            extra_repeat=int(repeat or 1),
+        )
+        return job_view()
+
+    def decide(promote: bool) -> str:
+        if promote:
+            version = jobs.promote()
+            return f"Promoted {version}: the assistant uses it from the next message."
+        return f"Discarded {jobs.discard()}."
+
+    def versions(kind: str) -> tuple[pd.DataFrame, Any]:
+        rows = jobs.versions(kind)
+        return pd.DataFrame(rows), gr.update(choices=[r["version"] for r in rows], value=None)
+
+    def activate(kind: str, version: str) -> str:
+        if not version:
+            raise AssistantError("pick a version")
+        jobs.activate(kind, version)
+        return f"Active {kind}: {version}."
+
+    def rollback(kind: str) -> str:
+        return f"Rolled back: active {kind} is {jobs.rollback(kind)}."
+
+    with gr.Blocks(title="Support lead · Fjord & Pine") as lead:
+        gr.Markdown("## Support lead area\nReview conversations, curate knowledge, retrain and roll back.")
+        with gr.Tabs():
+            with gr.Tab("Dashboard"):
+                with gr.Row():
+                    window = gr.Dropdown([7, 30, 90, 365], value=30, label="Days", scale=1)
+                    refresh = gr.Button("Refresh", scale=1)
+                headline = gr.Markdown(elem_id="dashboard-summary")
+                with gr.Row():
+                    turns_plot = gr.BarPlot(x="day", y="turns", title="Turns per day", height=260)
+                    intent_plot = gr.BarPlot(
+                        x="intent", y="turns", title="Intents", sort="-y", x_label_angle=-45, height=260
+                    )
+                with gr.Row():
+                    rates_plot = gr.LinePlot(
+                        x="day", y="share", color="metric", title="Fallback, handoff, thumbs-up share", height=260
+                    )
+                    unfaithful_plot = gr.BarPlot(
+                        x="day", y="failed checks", title="Failed faithfulness checks", height=260
+                    )
+                latency_plot = gr.LinePlot(x="day", y="ms", color="metric", title="Turn latency p50 / p95", height=260)
+            with gr.Tab("Conversations"):
+                with gr.Row():
+                    flags = gr.CheckboxGroup(list(FLAGS), label="Show turns with any of", scale=3)
+                    intent_filter = gr.Dropdown([ALL, *intents], value=ALL, label="Intent", scale=1)
+                with gr.Row():
+                    since = gr.Textbox(label="From (YYYY-MM-DD)", scale=1)
+                    until = gr.Textbox(label="Until (YYYY-MM-DD)", scale=1)
+                    text = gr.Textbox(label="Text contains", scale=2)
+                    search = gr.Button("Filter", variant="primary", scale=1)
+                found = gr.Markdown()
+                table = gr.Dataframe(
+                    headers=TURN_COLUMNS, interactive=False, wrap=True, max_height=420, elem_id="turn-table"
+                )
+                with gr.Row():
+                    turn_id = gr.Textbox(label="Turn id", scale=3)
+                    open_btn = gr.Button("Open turn", scale=1)
+                detail = gr.Markdown()
+                with gr.Row():
+                    new_intent = gr.Dropdown(intents, label="Right intent", scale=1)
+                    note = gr.Textbox(label="Note (optional)", scale=2)
+                new_reply = gr.Textbox(label="Right reply (edit, or leave and approve)", lines=4)
+                with gr.Row():
+                    save = gr.Button("Save correction", variant="primary")
+                    approve = gr.Button("Approve reply")
+                saved = gr.Markdown()
+            with gr.Tab("Knowledge"):
+                with gr.Row():
+                    check = gr.Button("Validate knowledge/")
+                    sync = gr.Button("Validate and sync the index", variant="primary")
+                kb_head = gr.Markdown()
+                kb_problems = gr.Dataframe(headers=["file", "line", "problem"], interactive=False, wrap=True)
+                kb_changes = gr.Dataframe(headers=["change", "entry"], interactive=False)
+                gr.Markdown("### Knowledge gaps\nWhat customers ask that no entry answers well, grouped by meaning.")
+                with gr.Row():
+                    gap_threshold = gr.Slider(
+                        0.1, 0.9, value=bot.settings.gap_threshold, step=0.05, label="Best score under"
+                    )
+                    gap_days = gr.Dropdown([7, 30, 90, 365], value=30, label="Days")
+                    gaps_btn = gr.Button("Find gaps", variant="primary")
+                gaps_head = gr.Markdown()
+                gaps_table = gr.Dataframe(interactive=False, wrap=True, max_height=520, elem_id="gaps-table")
+            with gr.Tab("Training"):
+                with gr.Row():
+                    kind = gr.Radio(["intents", "replies"], value="intents", label="Model")
+                    from_log = gr.Checkbox(True, label="Add curated turns")
+                    warm = gr.Checkbox(False, label="Continue from the active classifier")
+                    repeat = gr.Number(20, label="Weight of each corrected intent (repeats)", precision=0)
+                    max_steps = gr.Number(-1, label="Max steps (-1: full training)", precision=0)
+                start = gr.Button("Start training", variant="primary")
+                progress = gr.HTML(_progress_html(None))
+                with gr.Row():
+                    comparison = gr.Dataframe(
+                        headers=["metric", "active", "new", "new is better"], interactive=False, scale=2
+                    )
+                    with gr.Column(scale=1):
+                        promote = gr.Button("Promote new model", variant="primary")
+                        discard = gr.Button("Discard new model", variant="stop")
+                        decision = gr.Markdown()
+                job_log = gr.Textbox(label="Training log", lines=12, max_lines=12, autoscroll=True)
+                timer = gr.Timer(1.0, active=False)
+                gr.Markdown("### Versions")
+                with gr.Row():
+                    versions_kind = gr.Radio(["intents", "replies"], value="intents", label="Model")
+                    version_pick = gr.Dropdown([], label="Version")
+                    activate_btn = gr.Button("Activate this version")
+                    rollback_btn = gr.Button("Roll back to the previous one")
+                versions_table = gr.Dataframe(interactive=False)
+                version_note = gr.Markdown()
+
+        board_outputs = [headline, turns_plot, intent_plot, rates_plot, unfaithful_plot, latency_plot]
+        search_inputs = [flags, intent_filter, since, until, text]
+        for event in (refresh.click, window.change):
+            event(_safe(load_dashboard), [window], board_outputs, api_name=False)
+        lead.load(_safe(load_dashboard), [window], board_outputs, api_name="lead_dashboard")
+        lead.load(_safe(search_turns), search_inputs, [table, found], api_name="lead_turns")
+        search.click(_safe(search_turns), search_inputs, [table, found], api_name=False)
+        turn_outputs = [detail, new_intent, new_reply, turn_id]
+        table.select(_safe(on_select), [table], turn_outputs, api_name=False)
+        open_btn.click(_safe(open_turn), [turn_id], turn_outputs, api_name="lead_open_turn")
+        save.click(
+            _safe(lambda t, i, r, n: save_correction(t, i, r, n, False)),
+            [turn_id, new_intent, new_reply, note],
+            [saved],
+            api_name="lead_correct",
+        )
+        approve.click(
+            _safe(lambda t, i, r, n: save_correction(t, i, r, n, True)),
+            [turn_id, new_intent, new_reply, note],
+            [saved],
+            api_name="lead_approve",
+        )
+        check.click(_safe(lambda: validate(False)), None, [kb_head, kb_problems, kb_changes], api_name=False)
+        sync.click(_safe(lambda: validate(True)), None, [kb_head, kb_problems, kb_changes], api_name="lead_sync")
+        gaps_btn.click(_safe(find_gaps), [gap_threshold, gap_days], [gaps_head, gaps_table], api_name="lead_gaps")
+        job_outputs = [progress, job_log, comparison, timer]
+        start.click(
+            _safe(start_training), [kind, from_log, warm, max_steps, repeat], job_outputs, api_name="lead_train"
+        )
+        timer.tick(job_view, None, job_outputs, api_name=False)
+        lead.load(job_view, None, job_outputs, api_name="lead_job")
+        promote.click(_safe(lambda: decide(True)), None, [decision], api_name="lead_promote")
+        discard.click(_safe(lambda: decide(False)), None, [decision], api_name="lead_discard")
+        versions_kind.change(_safe(versions), [versions_kind], [versions_table, version_pick], api_name=False)
+        lead.load(_safe(versions), [versions_kind], [versions_table, version_pick], api_name=False)
+        for event in (promote.click, discard.click):
+            event(_safe(versions), [versions_kind], [versions_table, version_pick], api_name=False)
+        activate_btn.click(
+            _safe(activate), [versions_kind, version_pick], [version_note], api_name="lead_activate"
+        ).then(_safe(versions), [versions_kind], [versions_table, version_pick], api_name=False)
+        rollback_btn.click(_safe(rollback), [versions_kind], [version_note], api_name="lead_rollback").then(
+            _safe(versions), [versions_kind], [versions_table, version_pick], api_name=False
+        )
+    return lead

@@ -1,0 +1,159 @@
+"""The support lead's area, started the way ``make run`` starts it (``app.serve``), driven over HTTP.
+
+An installation of its own (index, knowledge copy, turn log with 200+ turns; the
+models are shared read-only: nothing here trains).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import socket
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from assistant.lead_auth import PASSWORD_FILE
+from assistant.prepare import sync_knowledge
+from assistant.settings import REPO_ROOT, Settings
+from assistant.turnlog import TurnLog, TurnRecord
+
+pytestmark = pytest.mark.integration
+
+INTENTS = ["return_exchange", "track_order", "delivery_time", "payment_methods", "out_of_scope", "complaint"]
+STRATEGIES = ["curated", "curated", "generated", "catalogue", "fallback", "clarify", "dont_know", "handoff"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def logged_turns(n: int, seed: int = 7) -> list[TurnRecord]:
+    """Turns spread over two weeks with the mix of outcomes a real log has."""
+    rng = random.Random(seed)
+    start = datetime.now(UTC) - timedelta(days=13)
+    out = []
+    for i in range(n):
+        strategy = rng.choice(STRATEGIES)
+        at = start + timedelta(days=i * 14 // n, minutes=rng.randrange(600))
+        out.append(
+            TurnRecord(
+                id=f"seeded-{i}",
+                session_id=f"session-{i // 3}",
+                created_at=at.isoformat(timespec="milliseconds"),
+                user_text=f"customer question number {i} about {rng.choice(['returns', 'delivery', 'a jacket'])}",
+                intent=rng.choice(INTENTS),
+                confidence=round(rng.uniform(0.3, 1.0), 3),
+                route="knowledge",
+                retrieved=[{"id": "faq:how-to-return", "score": round(rng.uniform(0.2, 1.0), 3)}],
+                reply=f"reply {i}",
+                strategy=strategy,
+                handoff=strategy == "handoff",
+                faithful=None if strategy != "generated" else rng.random() > 0.2,
+                feedback=rng.choice([None, None, 1, -1]),
+                timings={"total": round(rng.uniform(20, 3000), 1)},
+            )
+        )
+    return out
+
+
+@pytest.fixture(scope="module")
+def install(shared_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data = tmp_path_factory.mktemp("leadui")
+    (data / "models").symlink_to(shared_models / "models", target_is_directory=True)
+    knowledge = data / "knowledge"
+    shutil.copytree(REPO_ROOT / "knowledge", knowledge)
+    settings = Settings(data_dir=data, knowledge_dir=knowledge, port=_free_port())
+    sync_knowledge(settings, progress=False)
+    log = TurnLog(settings.log_path)
+    for record in logged_turns(220):
+        log.append(record)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def server(install: Settings) -> Iterator[object]:
+    from app import serve
+
+    started = serve(install, block=False)
+    yield started
+    started.close()
+
+
+@pytest.fixture(scope="module")
+def lead(install: Settings, server: object) -> object:
+    from gradio_client import Client
+
+    password = (install.data_dir / PASSWORD_FILE).read_text().strip()
+    return Client(f"{server.url}lead/", auth=("lead", password), verbose=False)  # type: ignore[attr-defined]
+
+
+def test_a_wrong_password_is_refused(server: object, install: Settings) -> None:
+    url = server.url  # type: ignore[attr-defined]
+    wrong = httpx.post(f"{url}lead/login", data={"username": "lead", "password": "not-the-password"}, timeout=10)
+    assert wrong.status_code in (400, 401)
+    assert httpx.get(f"{url}lead/config", timeout=10).status_code == 401
+    right = (install.data_dir / PASSWORD_FILE).read_text().strip()
+    with httpx.Client(base_url=url, timeout=10) as session:
+        assert session.post("lead/login", data={"username": "lead", "password": right}).status_code == 200
+        assert session.get("lead/config").status_code == 200
+    assert httpx.get(url, timeout=10).status_code == 200  # the customer chat stays open
+
+
+def test_dashboard_and_conversation_list_of_200_turns_within_two_seconds(lead: object) -> None:
+    start = time.perf_counter()
+    summary, turns, intents, rates, unfaithful, latency = lead.predict(30, api_name="/lead_dashboard")  # type: ignore[attr-defined]
+    table, note = lead.predict([], "(all)", "", "", "", api_name="/lead_turns")  # type: ignore[attr-defined]
+    elapsed = time.perf_counter() - start
+    assert elapsed < 2.0, f"{elapsed:.2f} s"
+    assert "**220** turns" in summary
+    assert len(turns["data"]) == 14 and sum(row[1] for row in turns["data"]) == 220
+    assert {row[0] for row in intents["data"]} == set(INTENTS)
+    assert {row[1] for row in rates["data"]} == {"fallback", "handoff", "thumbs up"}
+    assert unfaithful["data"] and {row[1] for row in latency["data"]} == {"p50", "p95"}
+    assert len(table["data"]) == 200 and note.startswith("200 turns")
+
+
+def test_filters_and_a_correction_beside_the_turn(lead: object, install: Settings) -> None:
+    table, note = lead.predict(["thumbs down"], "complaint", "", "", "", api_name="/lead_turns")  # type: ignore[attr-defined]
+    assert table["data"] and all(row[1] == "complaint" and "👎" in row[4] for row in table["data"])
+    turn_id = table["data"][0][-1]
+    detail, *_ = lead.predict(turn_id, api_name="/lead_open_turn")  # type: ignore[attr-defined]
+    assert "Retrieved sources" in detail and "How do I return an item?" in detail
+    saved = lead.predict(turn_id, "return_exchange", "You have 30 days.", "wrong intent", api_name="/lead_correct")  # type: ignore[attr-defined]
+    assert "intent complaint → return_exchange" in saved and "reply edited" in saved
+    log = TurnLog(install.log_path)
+    curated = [c for c in log.curated() if c.turn.id == turn_id]
+    assert curated[0].intent == "return_exchange" and curated[0].reply == "You have 30 days."
+    assert log.get(turn_id).intent == "complaint"  # type: ignore[union-attr]
+
+
+def test_user_errors_are_one_line(lead: object) -> None:
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="not a date like 2026-11-23"):
+        lead.predict([], "(all)", "last tuesday", "", "", api_name="/lead_turns")  # type: ignore[attr-defined]
+    with pytest.raises(AppError, match="no turn 'nope'"):
+        lead.predict("nope", api_name="/lead_open_turn")  # type: ignore[attr-defined]
+
+
+def test_knowledge_sync_shows_changes_and_file_errors(lead: object, install: Settings) -> None:
+    faq = install.knowledge_dir / "faq"
+    (faq / "gift-wrapping.md").write_text(
+        "---\nid: gift-wrapping\ntitle: Do you gift wrap orders?\ntype: faq\ntopic: orders\n---\n"
+        "We do not gift wrap orders, but every order ships without a price on the packing slip.\n"
+    )
+    (faq / "broken.md").write_text("---\nid: broken\ntitle: [unclosed\ntype: faq\n---\nbody\n")
+    head, problems, changes = lead.predict(api_name="/lead_sync")  # type: ignore[attr-defined]
+    assert "1 problems" in head and "Index synced" in head
+    assert problems["data"][0][0].endswith("broken.md") and problems["data"][0][1]
+    assert ["added", "faq:gift-wrapping"] in changes["data"]
+    (faq / "gift-wrapping.md").unlink()
+    head, problems, changes = lead.predict(api_name="/lead_sync")  # type: ignore[attr-defined]
+    assert ["removed", "faq:gift-wrapping"] in changes["data"]
