@@ -118,6 +118,7 @@ class Server:
         self.app = app
         self._server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
         self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
+        self.warmed = threading.Event()
 
     def start(self) -> Server:
         self._thread.start()
@@ -126,6 +127,23 @@ class Server:
                 raise AssistantError(f"the server could not start on {self.url} (is the port in use?)")
             time.sleep(0.05)
         return self
+
+    def warm_lead_area(self, user: str, password: str) -> None:
+        """Open the lead area once in the background, so the first lead's page comes up at full speed."""
+
+        def warm() -> None:
+            try:
+                from gradio_client import Client
+
+                Client(f"{self.url}lead/", auth=(user, password), verbose=False).predict(
+                    30, [], "(all)", "", "", "", api_name="/lead_open"
+                )
+            except Exception as err:  # a cold first page is slower, not broken
+                log.warning("lead area warm-up failed: %s", err)
+            finally:
+                self.warmed.set()
+
+        threading.Thread(target=warm, name="warm-lead", daemon=True).start()
 
     def close(self) -> None:
         self._server.should_exit = True
@@ -140,6 +158,7 @@ def serve(settings: Settings | None = None, block: bool = True) -> Server:
     bot = Assistant.load(settings)
     credentials = lead_credentials(settings)
     server = Server(build_app(bot, credentials.password, credentials.user), settings.host, settings.port).start()
+    server.warm_lead_area(credentials.user, credentials.password)
     print(f"Chat: {server.url}   Support lead area: {server.url}lead/ (user '{credentials.user}')", flush=True)
     if credentials.generated:
         print(f"Support-lead password (shown once; stored in {credentials.source}): {credentials.password}", flush=True)

@@ -59,9 +59,9 @@ class TurnRow(BaseModel):
         if t.faithful is False:
             out.append("unfaithful")
         if t.feedback == -1:
-            out.append("👎")
+            out.append("disliked")
         elif t.feedback == 1:
-            out.append("👍")
+            out.append("liked")
         if self.curations:
             out.append("curated")
         return out

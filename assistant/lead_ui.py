@@ -71,9 +71,9 @@ def _short(text: str | None, n: int = 90) -> str:
 
 
 def dashboard_frames(board: Dashboard) -> dict[str, pd.DataFrame]:
-    """The dashboard's plots as tidy tables."""
+    """The dashboard's plots as tidy tables (days as MM-DD, which keeps the axes readable)."""
     rates = [
-        {"day": d.day, "metric": name, "share": value}
+        {"day": d.day[5:], "metric": name, "share": value}
         for d in board.days
         for name, value in (
             ("fallback", d.fallback_rate),
@@ -83,17 +83,17 @@ def dashboard_frames(board: Dashboard) -> dict[str, pd.DataFrame]:
         if value is not None
     ]
     latency = [
-        {"day": d.day, "metric": name, "ms": value}
+        {"day": d.day[5:], "metric": name, "ms": value}
         for d in board.days
         for name, value in (("p50", d.latency_p50_ms), ("p95", d.latency_p95_ms))
         if value is not None
     ]
     return {
-        "turns": pd.DataFrame({"day": [d.day for d in board.days], "turns": [d.turns for d in board.days]}),
+        "turns": pd.DataFrame({"day": [d.day[5:] for d in board.days], "turns": [d.turns for d in board.days]}),
         "intents": pd.DataFrame({"intent": list(board.intents), "turns": list(board.intents.values())}),
         "rates": pd.DataFrame(rates, columns=["day", "metric", "share"]),
         "unfaithful": pd.DataFrame(
-            {"day": [d.day for d in board.days], "failed checks": [d.unfaithful for d in board.days]}
+            {"day": [d.day[5:] for d in board.days], "failed checks": [d.unfaithful for d in board.days]}
         ),
         "latency": pd.DataFrame(latency, columns=["day", "metric", "ms"]),
     }
@@ -202,7 +202,7 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
             + {True: "passed", False: "**failed**", None: "not run"}[turn.faithful]
             + (f" · unsupported: {', '.join(turn.unsupported)}" if turn.unsupported else "")
             + (" · handed off" if turn.handoff else "")
-            + {1: " · 👍", -1: " · 👎"}.get(turn.feedback or 0, ""),
+            + {1: " · customer liked it", -1: " · customer disliked it"}.get(turn.feedback or 0, ""),
             f"classifier `{turn.classifier}` · adapter `{turn.adapter or 'none'}` · prompts `{turn.prompt}`"
             f" · {turn.timings.get('total', 0):.0f} ms",
             "",
@@ -349,25 +349,36 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
     with gr.Blocks(title="Support lead · Fjord & Pine") as lead:
         gr.Markdown("## Support lead area\nReview conversations, curate knowledge, retrain and roll back.")
         with gr.Tabs():
-            with gr.Tab("Dashboard"):
+            with gr.Tab("Dashboard and conversations"):
                 with gr.Row():
                     window = gr.Dropdown([7, 30, 90, 365], value=30, label="Days", scale=1)
                     refresh = gr.Button("Refresh", scale=1)
                 headline = gr.Markdown(elem_id="dashboard-summary")
                 with gr.Row():
-                    turns_plot = gr.BarPlot(x="day", y="turns", title="Turns per day", height=260)
+                    turns_plot = gr.BarPlot(x="day", y="turns", title="Turns per day", height=260, y_lim=[0, None])
                     intent_plot = gr.BarPlot(
-                        x="intent", y="turns", title="Intents", sort="-y", x_label_angle=-45, height=260
+                        x="intent",
+                        y="turns",
+                        title="Intents",
+                        sort="-y",
+                        x_label_angle=-45,
+                        height=260,
+                        y_lim=[0, None],
                     )
                 with gr.Row():
                     rates_plot = gr.LinePlot(
-                        x="day", y="share", color="metric", title="Fallback, handoff, thumbs-up share", height=260
+                        x="day",
+                        y="share",
+                        color="metric",
+                        title="Fallback, handoff, thumbs-up share",
+                        height=260,
+                        y_lim=[0, 1],
                     )
                     unfaithful_plot = gr.BarPlot(
-                        x="day", y="failed checks", title="Failed faithfulness checks", height=260
+                        x="day", y="failed checks", title="Failed faithfulness checks", height=260, y_lim=[0, None]
                     )
                 latency_plot = gr.LinePlot(x="day", y="ms", color="metric", title="Turn latency p50 / p95", height=260)
-            with gr.Tab("Conversations"):
+                gr.Markdown("### Conversations")
                 with gr.Row():
                     flags = gr.CheckboxGroup(list(FLAGS), label="Show turns with any of", scale=3)
                     intent_filter = gr.Dropdown([ALL, *intents], value=ALL, label="Intent", scale=1)
@@ -385,7 +396,7 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
                     open_btn = gr.Button("Open turn", scale=1)
                 detail = gr.Markdown()
                 with gr.Row():
-                    new_intent = gr.Dropdown(intents, label="Right intent", scale=1)
+                    new_intent = gr.Dropdown(intents, value=None, label="Right intent", scale=1)
                     note = gr.Textbox(label="Note (optional)", scale=2)
                 new_reply = gr.Textbox(label="Right reply (edit, or leave and approve)", lines=4)
                 with gr.Row():
@@ -438,11 +449,9 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
 
         board_outputs = [headline, turns_plot, intent_plot, rates_plot, unfaithful_plot, latency_plot]
         search_inputs = [flags, intent_filter, since, until, text]
-        for event in (refresh.click, window.change):
-            event(_safe(load_dashboard), [window], board_outputs, api_name=False)
-        lead.load(_safe(load_dashboard), [window], board_outputs, api_name="lead_dashboard")
-        lead.load(_safe(search_turns), search_inputs, [table, found], api_name="lead_turns")
-        search.click(_safe(search_turns), search_inputs, [table, found], api_name=False)
+        refresh.click(_safe(load_dashboard), [window], board_outputs, api_name="lead_dashboard")
+        window.change(_safe(load_dashboard), [window], board_outputs, api_name=False)
+        search.click(_safe(search_turns), search_inputs, [table, found], api_name="lead_turns")
         turn_outputs = [detail, new_intent, new_reply, turn_id]
         table.select(_safe(on_select), [table], turn_outputs, api_name=False)
         open_btn.click(_safe(open_turn), [turn_id], turn_outputs, api_name="lead_open_turn")
@@ -462,15 +471,26 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
         sync.click(_safe(lambda: validate(True)), None, [kb_head, kb_problems, kb_changes], api_name="lead_sync")
         gaps_btn.click(_safe(find_gaps), [gap_threshold, gap_days], [gaps_head, gaps_table], api_name="lead_gaps")
         job_outputs = [progress, job_log, comparison, timer]
+        version_outputs = [versions_table, version_pick]
+
+        def first_view(days: int, *filters: Any) -> tuple[Any, ...]:
+            """Everything the page shows on opening, in one request (the page must be up within 2 s)."""
+            return (*load_dashboard(days), *search_turns(*filters), *job_view(), *versions("intents"))
+
+        lead.load(
+            _safe(first_view),
+            [window, *search_inputs],
+            [*board_outputs, table, found, *job_outputs, *version_outputs],
+            api_name="lead_open",
+            queue=False,
+        )
         start.click(
             _safe(start_training), [kind, from_log, warm, max_steps, repeat], job_outputs, api_name="lead_train"
         )
-        timer.tick(job_view, None, job_outputs, api_name=False)
-        lead.load(job_view, None, job_outputs, api_name="lead_job")
+        timer.tick(job_view, None, job_outputs, api_name="lead_job")
         promote.click(_safe(lambda: decide(True)), None, [decision], api_name="lead_promote")
         discard.click(_safe(lambda: decide(False)), None, [decision], api_name="lead_discard")
         versions_kind.change(_safe(versions), [versions_kind], [versions_table, version_pick], api_name=False)
-        lead.load(_safe(versions), [versions_kind], [versions_table, version_pick], api_name=False)
         for event in (promote.click, discard.click):
             event(_safe(versions), [versions_kind], [versions_table, version_pick], api_name=False)
         activate_btn.click(

@@ -70,7 +70,7 @@ def test_text_search_takes_wildcards_literally(log: TurnLog) -> None:
 def test_rows_are_newest_first_and_flagged(log: TurnLog) -> None:
     rows = list_turns(log, TurnQuery(limit=3))
     assert [r.turn.id for r in rows] == ["t7", "t6", "t5"]
-    assert rows[1].flags == ["👍", "curated"] and rows[2].flags == ["👎"]
+    assert rows[1].flags == ["liked", "curated"] and rows[2].flags == ["disliked"]
 
 
 def test_dashboard_figures(log: TurnLog) -> None:

@@ -82,6 +82,7 @@ def server(install: Settings) -> Iterator[object]:
     from app import serve
 
     started = serve(install, block=False)
+    started.warmed.wait(60)  # type: ignore[attr-defined]
     yield started
     started.close()
 
@@ -122,7 +123,7 @@ def test_dashboard_and_conversation_list_of_200_turns_within_two_seconds(lead: o
 
 def test_filters_and_a_correction_beside_the_turn(lead: object, install: Settings) -> None:
     table, note = lead.predict(["thumbs down"], "complaint", "", "", "", api_name="/lead_turns")  # type: ignore[attr-defined]
-    assert table["data"] and all(row[1] == "complaint" and "👎" in row[4] for row in table["data"])
+    assert table["data"] and all(row[1] == "complaint" and "disliked" in row[4] for row in table["data"])
     turn_id = table["data"][0][-1]
     detail, *_ = lead.predict(turn_id, api_name="/lead_open_turn")  # type: ignore[attr-defined]
     assert "Retrieved sources" in detail and "How do I return an item?" in detail
@@ -157,3 +158,42 @@ def test_knowledge_sync_shows_changes_and_file_errors(lead: object, install: Set
     (faq / "gift-wrapping.md").unlink()
     head, problems, changes = lead.predict(api_name="/lead_sync")  # type: ignore[attr-defined]
     assert ["removed", "faq:gift-wrapping"] in changes["data"]
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium)")
+def test_lead_area_in_a_browser(server: object, install: Settings, tmp_path: Path) -> None:
+    """Log in with the wrong then the right password; the dashboard plots and the turn list show within 2 s."""
+    import os
+
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = Path(os.environ.get("SHOP_SCREENSHOT_DIR", tmp_path))
+    password = (install.data_dir / PASSWORD_FILE).read_text().strip()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{server.url}lead/")  # type: ignore[attr-defined]
+        page.get_by_label("username").fill("lead")
+        page.get_by_label("password").fill("wrong-password")
+        page.get_by_role("button", name="Login").click()
+        expect(page.get_by_text("Incorrect credentials")).to_be_visible(timeout=10_000)
+        page.get_by_label("username").fill("lead")  # the form is cleared after a failed login
+        page.get_by_label("password").fill(password)
+        start = time.perf_counter()
+        page.get_by_role("button", name="Login").click()
+        expect(page.locator("#dashboard-summary")).to_contain_text("220 turns", timeout=10_000)
+        expect(page.locator(".vega-embed").first).to_be_visible(timeout=10_000)
+        assert page.locator(".vega-embed").count() == 5
+        expect(page.locator("#turn-table")).to_contain_text("customer question number", timeout=10_000)
+        elapsed = time.perf_counter() - start
+        print(f"lead area: {elapsed:.2f} s from login to dashboard plots and turn list")
+        assert elapsed < 2.0, f"{elapsed:.2f} s from login to dashboard and turn list"
+        page.screenshot(path=str(shots / "lead-dashboard.png"), full_page=True)
+        browser.close()
