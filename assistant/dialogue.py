@@ -120,6 +120,8 @@ class _Draft:
     faithful: bool | None = None
     unsupported: list[str] | None = None
     retried: bool = False
+    query: str = ""
+    """The message for retrieval: spelling-normalised when the classifier corrected words."""
 
 
 def clean_message(text: str, limit: int) -> tuple[str, list[str]]:
@@ -277,6 +279,7 @@ class Assistant:
         t = time.perf_counter()
         prediction = self.classifier.run(message)
         timings["classify"] = _ms(t)
+        query = prediction.read or message  # retrieval reads the misspelt words corrected, like the classifier
         entities = extract(message, self.knowledge.products)
         if entities.order_numbers:
             sess.order_number = entities.order_numbers[-1]
@@ -294,7 +297,7 @@ class Assistant:
         else:
             route_name = route
 
-        draft = _Draft()
+        draft = _Draft(query=query)
         rescue = "injection" not in notices
         stream = self._answer(route_name, prediction, message, sess, entities, draft, timings, rescue)
         shown = ""
@@ -377,7 +380,7 @@ class Assistant:
         t = time.perf_counter()
         contact = ""
         answer_id = self.taxonomy.answer(intent)
-        hit = self._scored(message, answer_id) if answer_id in self._passages else None
+        hit = self._scored(draft.query or message, answer_id) if answer_id in self._passages else None
         if hit is not None:
             contact = curated_answer(self._passages[hit.id], self.knowledge)
             draft.used = [hit]
@@ -394,7 +397,7 @@ class Assistant:
         if route == "product" and not named and sess.skus:
             named = sess.skus[:1]  # a follow-up about the product discussed before
         pinned = self.retriever.index.get([f"product:{sku}" for sku in named[:3]])
-        found = self.retriever.run(message, doc_types=["product"])
+        found = self.retriever.run(draft.query or message, doc_types=["product"])
         timings["retrieve"] = _ms(t)
         draft.hits = pinned + [h for h in found.hits if h.id not in {p.id for p in pinned}]
         if route == "product":
@@ -408,7 +411,11 @@ class Assistant:
                 return
             sess.skus = [product.sku]
             assert target is not None
-            draft.text, draft.strategy, draft.used = catalogue_answer(product, message), "catalogue", [target]
+            draft.text, draft.strategy, draft.used = (
+                catalogue_answer(product, draft.query or message),
+                "catalogue",
+                [target],
+            )
             return
         candidates = [h for h in draft.hits if h.score >= self.settings.min_relevance or h in pinned]
         products = [p for h in candidates if (p := self.knowledge.product(h.sku)) and p.in_stock]
@@ -425,7 +432,7 @@ class Assistant:
         if prediction.label == OUT_OF_SCOPE and prediction.confidence >= self.settings.intent_threshold:
             return False
         t = time.perf_counter()
-        found = self.retriever.run(message, doc_types=["faq", "policy"])
+        found = self.retriever.run(draft.query or message, doc_types=["faq", "policy"])
         timings["retrieve"] = _ms(t)
         draft.hits = found.hits
         best = found.hits[0] if found.hits else None
@@ -447,10 +454,10 @@ class Assistant:
         """Curated answer when an entry matches, else a grounded and checked generation, else "don't know"."""
         responses = self.prompts.responses
         t = time.perf_counter()
-        found: Retrieved = self.retriever.run(message, doc_types=["faq", "policy"])
+        found: Retrieved = self.retriever.run(draft.query or message, doc_types=["faq", "policy"])
         draft.hits = found.hits
         prefix = f"About order {sess.order_number}: " if order and sess.order_number else ""
-        chosen = self._curated_choice(message, prediction, found)
+        chosen = self._curated_choice(draft.query or message, prediction, found)
         timings["retrieve"] = _ms(t)
         if chosen is not None:
             draft.text = prefix + curated_answer(self._passages[chosen.id], self.knowledge)

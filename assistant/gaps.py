@@ -10,6 +10,7 @@ answers it is synced.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import numpy as np
@@ -19,6 +20,9 @@ from assistant.index import KnowledgeIndex
 from assistant.turnlog import TurnLog
 
 SMALL_TALK_ROUTES = ("greeting", "thanks", "goodbye", "none")
+NOT_QUESTIONS = ("handoff",)
+"""Requests for a person and complaints: the customer wants someone, not an entry."""
+OUT_OF_SCOPE_ROUTES = ("fallback",)
 
 
 class Gap(BaseModel):
@@ -42,7 +46,7 @@ class GapsReport(BaseModel):
     threshold: float
     days: int
     messages: int
-    """Customer messages looked at (small talk excluded)."""
+    """Customer messages looked at (small talk, requests for a person and, unless asked, out-of-scope excluded)."""
     weak: int
     """Of those, messages whose best score is under the threshold."""
     gaps: list[Gap] = Field(default_factory=list)
@@ -55,15 +59,22 @@ def gaps_report(
     days: int = 30,
     distance: float = 0.45,
     max_messages: int = 3000,
+    include_out_of_scope: bool = False,
+    normalize: Callable[[str], str] | None = None,
     today: date | None = None,
 ) -> GapsReport:
     """Cluster recent customer messages whose best retrieval score is under ``threshold``.
 
     Args:
         distance: cosine distance under which two messages join one cluster (average linkage).
+        include_out_of_scope: also look at messages the classifier sent to the fallback (off: a shop
+            rarely wants entries about homework or the weather, but a product range it lacks shows up there).
+        normalize: what the assistant searches with instead of the raw message (its spelling
+            normaliser), so a typo the assistant reads past is not reported as a gap.
     """
     since = ((today or date.today()) - timedelta(days=days - 1)).isoformat()
-    marks = ", ".join(f"'{r}'" for r in SMALL_TALK_ROUTES)
+    skipped = SMALL_TALK_ROUTES + NOT_QUESTIONS + (() if include_out_of_scope else OUT_OF_SCOPE_ROUTES)
+    marks = ", ".join(f"'{r}'" for r in skipped)
     rows = log.select(
         f"SELECT user_text, session_id, intent, created_at FROM turns WHERE created_at >= :since "
         f"AND (route IS NULL OR route NOT IN ({marks})) AND length(trim(user_text)) > 0 "
@@ -79,7 +90,8 @@ def gaps_report(
         by_text.setdefault(" ".join(text.lower().split()), []).append((session, intent, created))
     originals = {" ".join(t.lower().split()): t for t, *_ in rows}
     keys = list(by_text)
-    vectors, hits = index.nearest([originals[k] for k in keys])
+    read = normalize or (lambda text: text)
+    vectors, hits = index.nearest([read(originals[k]) for k in keys])
     weak = [i for i, hit in enumerate(hits) if hit is None or hit.score < threshold]
     report.weak = sum(len(by_text[keys[i]]) for i in weak)
     if not weak:

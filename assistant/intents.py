@@ -21,6 +21,8 @@ class IntentPrediction(BaseModel):
     ranking: list[tuple[str, float]]
     corrections: list[tuple[str, str]] = []
     """Misspelt words the spelling normaliser corrected before classifying, as (typed, read)."""
+    read: str | None = None
+    """The message as the classifier read it, when spelling normalisation changed it."""
 
 
 class IntentClassifier:
@@ -100,10 +102,19 @@ class IntentClassifier:
             corrections = read[n].corrections if read else []
             out.append(
                 IntentPrediction(
-                    label=ranking[0][0], confidence=ranking[0][1], ranking=ranking, corrections=corrections
+                    label=ranking[0][0],
+                    confidence=ranking[0][1],
+                    ranking=ranking,
+                    corrections=corrections,
+                    read=read[n].text if corrections else None,
                 )
             )
         return out
+
+    def normalize(self, text: str) -> str:
+        """The text with misspelt words corrected the way the classifier reads it (unchanged without a vocabulary)."""
+        self.warm_up()
+        return self.speller.run(text).text if self.speller else text
 
     def run(self, text: str) -> IntentPrediction:
         return self.predict([text])[0]

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 JobKind = Literal["intents", "replies"]
 JobState = Literal["training", "evaluating", "ready", "failed", "promoted", "discarded"]
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _PROGRESS = re.compile(r"(?:(?P<desc>[^:|\r\n]{1,40}):\s*)?\s*\d+%\|[^|]*\|\s*(?P<step>\d+)/(?P<total>\d+)")
 
 INTENT_METRICS = ("macro_f1", "accuracy", "oos_recall", "in_scope_rejection")
@@ -268,6 +269,7 @@ class TrainingJobs:
             raise AssistantError(f"{phase} failed (exit {code}): {last.strip()[:300]}")
 
     def _line(self, line: str, job: JobStatus) -> None:
+        line = _ANSI.sub("", line)
         if not line.strip():
             return
         match = _PROGRESS.search(line)
@@ -345,7 +347,7 @@ def _lower_priority() -> None:
 
 
 def better(metric: str, new: float | None, old: float | None) -> bool | None:
-    """Whether ``new`` beats ``old`` on ``metric`` (None when either is missing)."""
-    if new is None or old is None:
+    """Whether ``new`` beats ``old`` on ``metric`` (None when either is missing or they are equal)."""
+    if new is None or old is None or new == old:
         return None
     return new < old if metric in LOWER_IS_BETTER else new > old

@@ -137,7 +137,7 @@ def _comparison(job: JobStatus | None) -> pd.DataFrame:
     rows = []
     for key in keys:
         verdict = better(key, new.get(key), old.get(key))
-        rows.append([key, old.get(key), new.get(key), "–" if verdict is None else ("yes" if verdict else "no")])
+        rows.append([key, old.get(key), new.get(key), "same" if verdict is None else ("yes" if verdict else "no")])
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -232,7 +232,7 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
         latest = curations[-1] if curations else None
         intent = (latest.intent if latest and latest.intent else turn.intent) or None
         reply = latest.reply if latest and latest.reply else turn.reply
-        return "\n".join(lines), gr.update(value=intent), reply, turn.id
+        return "\n".join(lines), intent, reply, turn.id
 
     def on_select(table: pd.DataFrame, evt: gr.SelectData) -> tuple[Any, ...]:
         row = evt.row_value or (table.iloc[evt.index[0]].tolist() if evt.index else None)
@@ -254,15 +254,17 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
         saved = turn_log.curate(
             Curation(
                 turn_id=turn.id,
-                intent=intent if intent and intent != turn.intent else None,
+                intent=intent or None,  # the same intent as logged: the lead confirms it (a label too)
                 reply=reply if reply and reply != turn.reply else None,
                 approved=approve,
                 note=(note or "").strip() or None,
             )
         )
         changed = []
-        if saved.intent:
+        if saved.intent and saved.intent != turn.intent:
             changed.append(f"intent {turn.intent} → {saved.intent}")
+        elif saved.intent:
+            changed.append(f"intent {saved.intent} confirmed")
         if saved.reply:
             changed.append("reply edited")
         if saved.approved:
@@ -288,8 +290,15 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
             head += f" Index synced: {report.summary()}."
         return head, problems, changes
 
-    def find_gaps(threshold: float, days: int) -> tuple[str, pd.DataFrame]:
-        report = gaps_report(turn_log, bot.retriever.index, threshold=float(threshold), days=int(days))
+    def find_gaps(threshold: float, days: int, out_of_scope: bool) -> tuple[str, pd.DataFrame]:
+        report = gaps_report(
+            turn_log,
+            bot.retriever.index,
+            threshold=float(threshold),
+            days=int(days),
+            include_out_of_scope=bool(out_of_scope),
+            normalize=bot.classifier.normalize,
+        )
         rows = [
             [
                 g.size,
@@ -416,9 +425,16 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
                         0.1, 0.9, value=bot.settings.gap_threshold, step=0.05, label="Best score under"
                     )
                     gap_days = gr.Dropdown([7, 30, 90, 365], value=30, label="Days")
+                    gap_oos = gr.Checkbox(False, label="Include out-of-scope messages")
                     gaps_btn = gr.Button("Find gaps", variant="primary")
                 gaps_head = gr.Markdown()
-                gaps_table = gr.Dataframe(interactive=False, wrap=True, max_height=520, elem_id="gaps-table")
+                gaps_table = gr.Dataframe(
+                    interactive=False,
+                    wrap=True,
+                    max_height=640,
+                    elem_id="gaps-table",
+                    column_widths=["7%", "7%", "24%", "7%", "17%", "13%", "25%"],
+                )
             with gr.Tab("Training"):
                 with gr.Row():
                     kind = gr.Radio(["intents", "replies"], value="intents", label="Model")
@@ -469,7 +485,9 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
         )
         check.click(_safe(lambda: validate(False)), None, [kb_head, kb_problems, kb_changes], api_name=False)
         sync.click(_safe(lambda: validate(True)), None, [kb_head, kb_problems, kb_changes], api_name="lead_sync")
-        gaps_btn.click(_safe(find_gaps), [gap_threshold, gap_days], [gaps_head, gaps_table], api_name="lead_gaps")
+        gaps_btn.click(
+            _safe(find_gaps), [gap_threshold, gap_days, gap_oos], [gaps_head, gaps_table], api_name="lead_gaps"
+        )
         job_outputs = [progress, job_log, comparison, timer]
         version_outputs = [versions_table, version_pick]
 

@@ -39,6 +39,10 @@ class QualityReport(BaseModel):
     n_out: int
     dropped: list[Dropped] = []
     redacted: dict[str, int] = {}
+    seed: int | None = None
+    """Shipped examples trained on beside these (when the report is of a training run)."""
+    replaced: list[Dropped] = []
+    """Shipped examples whose text a curated example relabelled: the curated label wins."""
 
     @property
     def by_reason(self) -> dict[str, int]:
@@ -47,7 +51,10 @@ class QualityReport(BaseModel):
     def summary(self) -> str:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.by_reason.items())) or "none"
         pii = ", ".join(f"{k} {v}" for k, v in sorted(self.redacted.items())) or "none"
-        return f"{self.n_in} examples in, {self.n_out} kept; dropped: {reasons}; redacted: {pii}"
+        text = f"{self.n_in} examples in, {self.n_out} kept; dropped: {reasons}; redacted: {pii}"
+        if self.seed is not None:
+            text += f"; beside {self.seed} shipped examples, {len(self.replaced)} of them relabelled"
+        return text
 
 
 def text_key(text: str) -> str:

@@ -19,7 +19,7 @@ from assistant.registry import ModelCard, ModelRegistry
 from assistant.settings import Settings
 from assistant.spelling import SpellingNormalizer, SpellingVocabulary
 from assistant.taxonomy import OUT_OF_SCOPE
-from finetune.data_quality import clean_examples, text_key
+from finetune.data_quality import Dropped, clean_examples, text_key
 from finetune.intent_data import Example, data_hash, dedupe, load_examples, split_dev, with_typos
 
 log = logging.getLogger(__name__)
@@ -152,8 +152,15 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
     extra = list(args.extra_examples)
     if extra:  # curated messages from the log: checked, redacted, and they override seed labels for the same text
         extra, quality = clean_examples(extra)
-        curated = {text_key(e.text) for e in extra}
-        seed = [e for e in load_examples(train_path) if text_key(e.text) not in curated]
+        curated = {text_key(e.text): e.intent for e in extra}
+        shipped = load_examples(train_path)
+        seed = [e for e in shipped if text_key(e.text) not in curated]
+        quality.replaced = [
+            Dropped(text=e.text, intent=e.intent, reason="relabelled", detail=f"curated as {curated[text_key(e.text)]}")
+            for e in shipped
+            if text_key(e.text) in curated and curated[text_key(e.text)] != e.intent
+        ]
+        quality.seed = len(shipped)
         log.info("curated examples: %s", quality.summary())
     else:
         seed = load_examples(train_path)

@@ -3,6 +3,7 @@ retrain on seed plus curated data, the new model has learnt it, promote, roll ba
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import time
@@ -95,7 +96,8 @@ def test_correct_retrain_promote_roll_back(install: Settings, url: str) -> None:
     )
     assert registry.active_version() == old  # a candidate is not used before it is promoted
     assert IntentClassifier(folder).run(MESSAGE).label == wanted
-    assert (folder / "data_quality.json").is_file()
+    quality = json.loads((folder / "data_quality.json").read_text())
+    assert quality["n_in"] == quality["n_out"] == 1 and quality["seed"] > 3000
 
     registry.activate(folder.name)  # promote
     assert registry.active_version() == folder.name

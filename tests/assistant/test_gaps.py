@@ -27,8 +27,9 @@ def test_weak_questions_are_grouped_by_meaning(prepared: Path, tmp_path: Path) -
     settings = Settings(data_dir=prepared)
     index = KnowledgeIndex(settings.chroma_dir, settings.collection)
     messages = [(t, "knowledge") for t in BIKES + BIKES[:1] + LOYALTY + ANSWERED] + [("hi", "greeting")]
+    messages += [("write me a poem about tents", "fallback"), ("I want a person", "handoff")]
     report = gaps_report(_log(tmp_path / "t.sqlite", messages), index, threshold=0.5)
-    assert report.messages == len(messages) - 1  # small talk is not a question
+    assert report.messages == len(messages) - 3  # small talk, asking for a person, out of scope: not gaps
     assert report.weak == 6
     sizes = {frozenset(g.examples): g.size for g in report.gaps}
     assert sizes == {frozenset(BIKES): 4, frozenset(LOYALTY): 2}
@@ -43,3 +44,24 @@ def test_a_gap_closes_when_the_threshold_says_it_is_answered(prepared: Path, tmp
     log = _log(tmp_path / "t.sqlite", [(t, "knowledge") for t in BIKES])
     assert gaps_report(log, index, threshold=0.3).gaps == []
     assert gaps_report(TurnLog(tmp_path / "empty.sqlite"), index).messages == 0
+
+
+def test_out_of_scope_messages_only_on_request(prepared: Path, tmp_path: Path) -> None:
+    settings = Settings(data_dir=prepared)
+    index = KnowledgeIndex(settings.chroma_dir, settings.collection)
+    log = _log(tmp_path / "t.sqlite", [("Do you sell bicycles?", "fallback")])
+    assert gaps_report(log, index).messages == 0
+    with_oos = gaps_report(log, index, include_out_of_scope=True)
+    assert [g.representative for g in with_oos.gaps] == ["Do you sell bicycles?"]
+
+
+def test_typos_the_assistant_reads_past_are_not_gaps(prepared: Path, tmp_path: Path) -> None:
+    from assistant.intents import IntentClassifier
+    from assistant.registry import ModelRegistry
+
+    settings = Settings(data_dir=prepared)
+    index = KnowledgeIndex(settings.chroma_dir, settings.collection)
+    classifier = IntentClassifier(ModelRegistry(settings.models_dir / "intents").active())  # type: ignore[arg-type]
+    log = _log(tmp_path / "t.sqlite", [("how lnog do refnds normaly take", "knowledge")])
+    assert gaps_report(log, index).weak == 1
+    assert gaps_report(log, index, normalize=classifier.normalize).weak == 0
