@@ -5,7 +5,6 @@ Everything here is a read over SQLite; nothing changes a turn.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -103,9 +102,7 @@ def list_turns(log: TurnLog, query: TurnQuery) -> list[TurnRow]:
     return rows
 
 
-class DayFigures(BaseModel):
-    day: str
-    turns: int
+class Figures(BaseModel):
     fallback_rate: float
     handoff_rate: float
     thumbs_up_share: float | None
@@ -115,18 +112,17 @@ class DayFigures(BaseModel):
     latency_p95_ms: float | None
 
 
-class Dashboard(BaseModel):
+class DayFigures(Figures):
+    day: str
+    turns: int
+
+
+class Dashboard(Figures):
     """Figures over a window of days, per day and in total."""
 
     days: list[DayFigures]
     intents: dict[str, int]
     total_turns: int
-    fallback_rate: float
-    handoff_rate: float
-    thumbs_up_share: float | None
-    unfaithful: int
-    latency_p50_ms: float | None
-    latency_p95_ms: float | None
 
 
 def _quantile(values: list[float], q: float) -> float | None:
@@ -189,21 +185,3 @@ def dashboard(log: TurnLog, days: int = 30, today: date | None = None) -> Dashbo
         total_turns=total.turns,
         **total.figures(),
     )
-
-
-def turn_details(turn: TurnRecord) -> dict[str, Any]:
-    """The parts of a turn a lead reviews, as plain data (sources are resolved by the caller)."""
-    return {
-        "id": turn.id,
-        "session": turn.session_id,
-        "at": turn.created_at,
-        "intent": turn.intent,
-        "confidence": turn.confidence,
-        "route": turn.route,
-        "strategy": turn.strategy,
-        "faithful": turn.faithful,
-        "unsupported": turn.unsupported,
-        "models": {"classifier": turn.classifier, "adapter": turn.adapter, "prompt": turn.prompt},
-        "timings_ms": turn.timings,
-        "retrieved": json.loads(json.dumps(turn.retrieved)),
-    }

@@ -112,8 +112,8 @@ def gaps_report(
         centre = member_vecs.mean(axis=0)
         central = members[int(np.argmax(member_vecs @ centre))]
         uses = [u for m in members for u in by_text[keys[m]]]
-        best = max(members, key=lambda m: hits[m].score if hits[m] else -1.0)
-        best_hit = hits[best]
+        scored = [(hit.score, m) for m in members if (hit := hits[m]) is not None]
+        best_hit = hits[max(scored)[1]] if scored else None
         ordered = sorted(members, key=lambda m: -len(by_text[keys[m]]))
         gaps.append(
             Gap(

@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 from assistant.errors import AssistantError
 from assistant.registry import ModelCard, ModelRegistry
 from assistant.settings import REPO_ROOT, Settings
+from finetune.evaluate_replies import QUALITY_METRICS as REPLY_METRICS
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +40,6 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _PROGRESS = re.compile(r"(?:(?P<desc>[^:|\r\n]{1,40}):\s*)?\s*\d+%\|[^|]*\|\s*(?P<step>\d+)/(?P<total>\d+)")
 
 INTENT_METRICS = ("macro_f1", "accuracy", "oos_recall", "in_scope_rejection")
-REPLY_METRICS = (
-    "fact_recall",
-    "unsupported_rate",
-    "check_failed_rate",
-    "rouge_l",
-    "dont_know_handoff_correct",
-    "answer_wrongly_declined",
-)
 LOWER_IS_BETTER = {"in_scope_rejection", "unsupported_rate", "check_failed_rate", "answer_wrongly_declined"}
 
 
@@ -255,7 +248,7 @@ class TrainingJobs:
         self._proc = proc
         assert proc.stdout is not None
         buffer = b""
-        while chunk := proc.stdout.read1(4096):
+        while chunk := os.read(proc.stdout.fileno(), 4096):
             buffer += chunk
             *parts, buffer = re.split(rb"[\r\n]", buffer)
             for raw in parts:

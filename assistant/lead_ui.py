@@ -466,10 +466,10 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
         board_outputs = [headline, turns_plot, intent_plot, rates_plot, unfaithful_plot, latency_plot]
         search_inputs = [flags, intent_filter, since, until, text]
         refresh.click(_safe(load_dashboard), [window], board_outputs, api_name="lead_dashboard")
-        window.change(_safe(load_dashboard), [window], board_outputs, api_name=False)
+        window.change(_safe(load_dashboard), [window], board_outputs, api_visibility="private")
         search.click(_safe(search_turns), search_inputs, [table, found], api_name="lead_turns")
         turn_outputs = [detail, new_intent, new_reply, turn_id]
-        table.select(_safe(on_select), [table], turn_outputs, api_name=False)
+        table.select(_safe(on_select), [table], turn_outputs, api_visibility="private")
         open_btn.click(_safe(open_turn), [turn_id], turn_outputs, api_name="lead_open_turn")
         save.click(
             _safe(lambda t, i, r, n: save_correction(t, i, r, n, False)),
@@ -483,7 +483,7 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
             [saved],
             api_name="lead_approve",
         )
-        check.click(_safe(lambda: validate(False)), None, [kb_head, kb_problems, kb_changes], api_name=False)
+        check.click(_safe(lambda: validate(False)), None, [kb_head, kb_problems, kb_changes], api_visibility="private")
         sync.click(_safe(lambda: validate(True)), None, [kb_head, kb_problems, kb_changes], api_name="lead_sync")
         gaps_btn.click(
             _safe(find_gaps), [gap_threshold, gap_days, gap_oos], [gaps_head, gaps_table], api_name="lead_gaps"
@@ -508,13 +508,13 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
         timer.tick(job_view, None, job_outputs, api_name="lead_job")
         promote.click(_safe(lambda: decide(True)), None, [decision], api_name="lead_promote")
         discard.click(_safe(lambda: decide(False)), None, [decision], api_name="lead_discard")
-        versions_kind.change(_safe(versions), [versions_kind], [versions_table, version_pick], api_name=False)
+        versions_kind.change(_safe(versions), [versions_kind], [versions_table, version_pick], api_visibility="private")
         for event in (promote.click, discard.click):
-            event(_safe(versions), [versions_kind], [versions_table, version_pick], api_name=False)
+            event(_safe(versions), [versions_kind], [versions_table, version_pick], api_visibility="private")
         activate_btn.click(
             _safe(activate), [versions_kind, version_pick], [version_note], api_name="lead_activate"
-        ).then(_safe(versions), [versions_kind], [versions_table, version_pick], api_name=False)
+        ).then(_safe(versions), [versions_kind], [versions_table, version_pick], api_visibility="private")
         rollback_btn.click(_safe(rollback), [versions_kind], [version_note], api_name="lead_rollback").then(
-            _safe(versions), [versions_kind], [versions_table, version_pick], api_name=False
+            _safe(versions), [versions_kind], [versions_table, version_pick], api_visibility="private"
         )
     return lead

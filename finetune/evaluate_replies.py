@@ -238,16 +238,18 @@ def evaluate_replies(
     return out
 
 
+QUALITY_METRICS = (
+    "fact_recall",
+    "unsupported_rate",
+    "check_failed_rate",
+    "rouge_l",
+    "dont_know_handoff_correct",
+    "answer_wrongly_declined",
+)
+
+
 def summary(report: dict[str, Any]) -> str:
-    keys = [
-        "fact_recall",
-        "unsupported_rate",
-        "check_failed_rate",
-        "rouge_l",
-        "dont_know_handoff_correct",
-        "answer_wrongly_declined",
-        "ms_p50",
-    ]
+    keys = [*QUALITY_METRICS, "ms_p50"]
     lines = []
     for mode in ("lm", "assistant"):
         if mode not in report:
