@@ -56,3 +56,28 @@ def test_shipped_adapter_is_installed_once_and_kept(trained: tuple[Settings, Pat
     assert (registry.active() / "adapter_model.safetensors").is_file()  # type: ignore[operator]
     assert install_shipped_adapter(settings) == version  # a second prepare changes nothing
     assert install_shipped_adapter(Settings(data_dir=tmp_path / "other", shipped_adapter=tmp_path / "none")) == ""
+
+
+@pytest.mark.integration
+def test_a_fresh_install_replies_with_the_shipped_adapter(shared_models: Path, tmp_path: Path) -> None:
+    """The adapter in finetune/adapters/replies is installed by prepare and answers a grounded question."""
+    from assistant.knowledge import load_knowledge
+    from assistant.prompts import PromptLibrary
+    from assistant.settings import REPO_ROOT
+
+    shipped = REPO_ROOT / "finetune" / "adapters" / "replies"
+    card = ModelCard.read(shipped)
+    assert card.kind == "reply-adapter" and card.metrics["evaluate_replies_lm"]
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "smollm2-135m-instruct").symlink_to(shared_models / "models" / "smollm2-135m-instruct")
+    settings = Settings(data_dir=tmp_path)
+    assert install_shipped_adapter(settings) == card.version
+    active = ModelRegistry(settings.models_dir / "replies").active()
+    assert active is not None
+    gen = ReplyGenerator(settings.lm_dir, adapter_dir=active, max_new_tokens=48)
+    passage = {p.id: p for p in load_knowledge(settings.knowledge_dir).passages()}["faq:shipping-costs"]
+    messages = PromptLibrary(settings.prompts_dir).reply.messages(
+        shop_name="Fjord & Pine", question="How much is shipping to Austria?", passages=[passage]
+    )
+    reply = gen.run(messages)
+    assert gen.adapter == card.version and "€7.95" in reply.text, reply.text  # Austria: other EU countries
