@@ -375,7 +375,7 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
                         y_lim=[0, None],
                     )
                 with gr.Row():
-                    rates_plot = gr.LinePlot(
+                    rates_plot = gr.ScatterPlot(
                         x="day",
                         y="share",
                         color="metric",
@@ -386,7 +386,9 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
                     unfaithful_plot = gr.BarPlot(
                         x="day", y="failed checks", title="Failed faithfulness checks", height=260, y_lim=[0, None]
                     )
-                latency_plot = gr.LinePlot(x="day", y="ms", color="metric", title="Turn latency p50 / p95", height=260)
+                latency_plot = gr.ScatterPlot(
+                    x="day", y="ms", color="metric", title="Turn latency p50 / p95", height=260
+                )
                 gr.Markdown("### Conversations")
                 with gr.Row():
                     flags = gr.CheckboxGroup(list(FLAGS), label="Show turns with any of", scale=3)
