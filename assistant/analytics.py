@@ -18,7 +18,7 @@ FALLBACK_STRATEGIES = ("fallback", "clarify", "dont_know")
 
 _FLAG_SQL: dict[str, str] = {
     "low_confidence": "(t.confidence IS NOT NULL AND t.confidence < :low)",
-    "fallback": "t.strategy IN ('fallback', 'clarify', 'dont_know')",
+    "fallback": "t.strategy IN (" + ", ".join(f"'{s}'" for s in FALLBACK_STRATEGIES) + ")",
     "thumbs_down": "t.feedback = -1",
     "handoff": "t.handoff = 1",
     "unfaithful": "t.faithful = 0",

@@ -380,7 +380,7 @@ class Assistant:
         t = time.perf_counter()
         contact = ""
         answer_id = self.taxonomy.answer(intent)
-        hit = self._scored(draft.query or message, answer_id) if answer_id in self._passages else None
+        hit = self._scored(draft.query, answer_id) if answer_id in self._passages else None
         if hit is not None:
             contact = curated_answer(self._passages[hit.id], self.knowledge)
             draft.used = [hit]
@@ -397,7 +397,7 @@ class Assistant:
         if route == "product" and not named and sess.skus:
             named = sess.skus[:1]  # a follow-up about the product discussed before
         pinned = self.retriever.index.get([f"product:{sku}" for sku in named[:3]])
-        found = self.retriever.run(draft.query or message, doc_types=["product"])
+        found = self.retriever.run(draft.query, doc_types=["product"])
         timings["retrieve"] = _ms(t)
         draft.hits = pinned + [h for h in found.hits if h.id not in {p.id for p in pinned}]
         if route == "product":
@@ -412,7 +412,7 @@ class Assistant:
             sess.skus = [product.sku]
             assert target is not None
             draft.text, draft.strategy, draft.used = (
-                catalogue_answer(product, draft.query or message),
+                catalogue_answer(product, draft.query),
                 "catalogue",
                 [target],
             )
@@ -432,7 +432,7 @@ class Assistant:
         if prediction.label == OUT_OF_SCOPE and prediction.confidence >= self.settings.intent_threshold:
             return False
         t = time.perf_counter()
-        found = self.retriever.run(draft.query or message, doc_types=["faq", "policy"])
+        found = self.retriever.run(draft.query, doc_types=["faq", "policy"])
         timings["retrieve"] = _ms(t)
         draft.hits = found.hits
         best = found.hits[0] if found.hits else None
@@ -454,10 +454,10 @@ class Assistant:
         """Curated answer when an entry matches, else a grounded and checked generation, else "don't know"."""
         responses = self.prompts.responses
         t = time.perf_counter()
-        found: Retrieved = self.retriever.run(draft.query or message, doc_types=["faq", "policy"])
+        found: Retrieved = self.retriever.run(draft.query, doc_types=["faq", "policy"])
         draft.hits = found.hits
         prefix = f"About order {sess.order_number}: " if order and sess.order_number else ""
-        chosen = self._curated_choice(draft.query or message, prediction, found)
+        chosen = self._curated_choice(draft.query, prediction, found)
         timings["retrieve"] = _ms(t)
         if chosen is not None:
             draft.text = prefix + curated_answer(self._passages[chosen.id], self.knowledge)
