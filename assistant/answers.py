@@ -32,6 +32,12 @@ def asked_aspects(question: str) -> list[str]:
     return [name for name, pattern in _ASPECTS.items() if pattern.search(question)]
 
 
+def without_name(question: str, product: Product) -> str:
+    """The question with the product's name words taken out ("Lofoten Down Jacket" does not ask about down)."""
+    words = {w.lower() for w in re.findall(r"\w+", product.name)}
+    return " ".join(w for w in re.findall(r"[\w'’€.-]+", question) if w.lower() not in words)
+
+
 def _colour_mentioned(colour: str, question: str) -> bool:
     """ "blue" names "Fjord Blue"; so does "fjord blue"."""
     words = set(re.findall(r"[a-z]+", question.lower()))
@@ -72,21 +78,27 @@ def _variant_answer(product: Product, question: str) -> str | None:
     if not matching:
         return f"The {product.name} is not made in {wanted}."
     if not in_stock:
-        return f"Sorry, the {product.name} in {wanted} is currently out of stock."
+        others = list(dict.fromkeys(v.color for v in product.in_stock if not colours or v.color not in colours))
+        tail = f" It is in stock in {_join(others)}." if others else ""
+        return f"Sorry, the {product.name} in {wanted} is currently out of stock.{tail}"
     listing = _join([f"{v.label} ({v.stock} in stock)" for v in in_stock])
     sold_out = [v.label for v in matching if v.stock == 0]
     tail = f" Sold out: {_join(sold_out)}." if sold_out else ""
     return f"Yes, the {product.name} is available in {wanted}: {listing}.{tail}"
 
 
-def catalogue_answer(product: Product, question: str) -> str:
-    """Answer a product question from the catalogue fields, exactly as they are written."""
-    aspects = asked_aspects(question)
+def catalogue_answer(product: Product, question: str, details: Sequence[str] = ()) -> str:
+    """Answer a product question from the catalogue fields, exactly as they are written.
+
+    ``details`` are the fact lines that answer what else the question asks (``assistant.facts``).
+    """
+    aspects = asked_aspects(without_name(question, product))
     variant = _variant_answer(product, question)
     parts: list[str] = [variant] if variant else []
-    if "price" in aspects or not aspects:
+    general = not aspects and not details
+    if "price" in aspects or general:
         parts.append(f"The {product.name} costs {product.price_text}.")
-    if not variant and ({"stock", "size", "colour"} & set(aspects) or not aspects):
+    if not variant and ({"stock", "size", "colour"} & set(aspects) or general):
         available = product.in_stock
         if not available:
             parts.append("It is currently out of stock in all variants.")
@@ -101,13 +113,18 @@ def catalogue_answer(product: Product, question: str) -> str:
                 parts.append(f"Sold out: {_join(sold_out)}.")
     if "material" in aspects:
         parts.append(f"Materials: {'; '.join(product.materials)}.")
-    if "features" in aspects and product.features:
+    if "features" in aspects and product.features and not details:
         parts.append(f"Features: {'; '.join(product.features)}.")
     if "care" in aspects:
         parts.append(f"Care: {product.care}")
     if "weight" in aspects and product.weight_g:
-        parts.append(f"It weighs {product.weight_g} g.")
-    if not aspects:
+        parts.append(f"It weighs {product.weight_g:,} g.")
+    if details:
+        said = " ".join(parts)
+        lines = [d for d in details if d.removeprefix("Materials: ").rstrip(".") not in said]
+        if lines:
+            parts.append(f"{product.name}: " + " ".join(lines))
+    if general:
         first = re.split(r"(?<=[.!?])\s", product.description.strip(), maxsplit=1)[0]
         parts.insert(0, first)
     return " ".join(parts)

@@ -26,14 +26,15 @@ from typing import Literal
 from pydantic import BaseModel
 
 from assistant import faithfulness
-from assistant.answers import catalogue_answer, curated_answer, recommendation_answer
+from assistant.answers import asked_aspects, catalogue_answer, curated_answer, recommendation_answer, without_name
 from assistant.entities import Entities, extract
 from assistant.errors import AssistantError, ModelMissingError
+from assistant.facts import FactPicker
 from assistant.generation import Generation, ReplyGenerator
 from assistant.guard import is_injection
 from assistant.index import Hit, KnowledgeIndex
 from assistant.intents import IntentClassifier, IntentPrediction
-from assistant.knowledge import KnowledgeBase, Passage, load_knowledge
+from assistant.knowledge import KnowledgeBase, Passage, Product, load_knowledge
 from assistant.prompts import PromptLibrary
 from assistant.registry import ModelRegistry
 from assistant.retrieval import Retrieved, Retriever
@@ -57,6 +58,8 @@ Strategy = Literal[
     "dont_know",
     "empty",
 ]
+_CATALOGUE_ASPECTS = {"care", "material", "weight"}
+"""Asked about a named product, these are answered from its catalogue entry, not from a general FAQ."""
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
 
@@ -107,6 +110,8 @@ class Session:
     skus: list[str] = field(default_factory=list)
     waiting_for_order: IntentPrediction | None = None
     """The order question asked before the customer gave the order number."""
+    waiting_query: str = ""
+    """Its words, to retrieve the answer with once the number comes."""
 
 
 @dataclass
@@ -120,6 +125,8 @@ class _Draft:
     faithful: bool | None = None
     unsupported: list[str] | None = None
     retried: bool = False
+    products: list[Hit] = field(default_factory=list)
+    """Catalogue hits for the message (kept apart from the FAQ and policy hits)."""
     query: str = ""
     """The message for retrieval: spelling-normalised when the classifier corrected words."""
 
@@ -163,6 +170,8 @@ class Assistant:
         self.knowledge = knowledge
         self.taxonomy = taxonomy
         self._passages: dict[str, Passage] = {p.id: p for p in knowledge.passages()}
+        self.retriever.use_passages(list(self._passages.values()))
+        self.facts = FactPicker(retriever.index.embedder, threshold=settings.fact_threshold)
         self._sessions: OrderedDict[str, Session] = OrderedDict()
         self._lock = threading.Lock()
         self._unsaved: list[TurnRecord] = []
@@ -184,7 +193,12 @@ class Assistant:
         bot = cls(
             settings=settings,
             classifier=_classifier(settings, intents, knowledge),
-            retriever=Retriever(index, top_k=settings.top_k, min_relevance=settings.min_relevance),
+            retriever=Retriever(
+                index,
+                top_k=settings.top_k,
+                min_relevance=settings.min_relevance,
+                lexical_weight=settings.lexical_weight,
+            ),
             generator=_generator(settings, adapter),
             prompts=PromptLibrary(settings.prompts_dir),
             turn_log=TurnLog(settings.log_path),
@@ -212,6 +226,7 @@ class Assistant:
     def use_knowledge(self, knowledge: KnowledgeBase) -> None:
         """Switch to a reloaded knowledge folder (after the index was synced with it)."""
         self._passages = {p.id: p for p in knowledge.passages()}
+        self.retriever.use_passages(list(self._passages.values()))
         self.knowledge = knowledge
 
     def passage(self, passage_id: str) -> Passage | None:
@@ -286,6 +301,8 @@ class Assistant:
             waiting, sess.waiting_for_order = sess.waiting_for_order, None
             if waiting is not None and self.taxonomy.route(prediction.label) != "order":
                 prediction = waiting  # "it's 104233" answers the question we asked
+            if waiting is not None and len(message.split()) <= 6:
+                query = sess.waiting_query or query  # the number alone: retrieve for the question it answers
         if entities.emails:
             sess.email = entities.emails[-1]
         route = self.taxonomy.route(prediction.label)
@@ -349,28 +366,72 @@ class Assistant:
         timings: dict[str, float],
         rescue: bool = True,
     ) -> Iterator[str]:
+        """Pick the reply's source: fixed text, catalogue, curated entry, generation, or an honest "don't know".
+
+        The intent decides the route; retrieval decides the entry, and may overrule a
+        route whose entry it cannot find (an "out of scope" or unsure message that one
+        entry answers closely is answered from it).
+        """
         responses = self.prompts.responses
         if route in ("greeting", "thanks", "goodbye"):
             draft.text = responses.render(route, shop_name=SHOP_NAME)
-        elif route in ("fallback", "clarify") and rescue and self._rescued(message, prediction, draft, timings):
-            pass  # unsure, but one knowledge entry answers the message closely
-        elif route == "fallback":
-            draft.text, draft.strategy = responses.render("fallback", shop_name=SHOP_NAME), "fallback"
-        elif route == "clarify":
-            options = [self._topic(label) for label, _ in prediction.ranking[:2] if label != OUT_OF_SCOPE]
-            options = options or ["our products", "an order"]
-            draft.text, draft.strategy = responses.render("clarify", shop_name=SHOP_NAME, options=options), "clarify"
         elif route == "handoff":
             self._handoff(message, prediction.label, draft, timings)
-        elif route in ("product", "recommend"):
-            self._products(route, message, sess, entities, draft, timings)
-        elif route == "order" and not sess.order_number:
-            draft.text, draft.strategy = responses.render("ask_order_number", shop_name=SHOP_NAME), "ask"
-            sess.waiting_for_order = prediction
+        elif not rescue:
+            draft.text, draft.strategy = responses.render("fallback", shop_name=SHOP_NAME), "fallback"
         else:
-            yield from self._knowledge(message, prediction, sess, draft, timings, order=route == "order")
+            t = time.perf_counter()
+            found = self.retriever.run(draft.query, doc_types=["faq", "policy"])
+            draft.hits = found.hits
+            article = self._article(prediction, found)
+            product, product_match = self._product(route, sess, entities, draft)
+            timings["retrieve"] = _ms(t)
+            margin = self.settings.product_margin
+            a = article.match if article else 0.0
+            if route == "recommend" and not (a >= self.settings.curated_threshold and a > product_match + margin):
+                self._recommend(draft, sess)
+            elif product is not None and (
+                route == "product"
+                and not (a >= self.settings.curated_threshold and a > product_match + margin)
+                or route in ("clarify", "fallback", "knowledge")
+                and bool(entities.skus)
+                and (product_match >= a or bool(_CATALOGUE_ASPECTS & set(asked_aspects(draft.query))))
+            ):
+                self._catalogue(product, draft, sess)
+            elif article is not None and a >= self._threshold(route):
+                draft.text = curated_answer(self._passages[article.id], self.knowledge)
+                draft.strategy, draft.used = "curated", [article]
+                if route == "order":
+                    if sess.order_number:
+                        draft.text = f"About order {sess.order_number}: {draft.text}"
+                    else:
+                        draft.text += "\n\n" + responses.render("offer_order_check", shop_name=SHOP_NAME)
+                        sess.waiting_for_order, sess.waiting_query = prediction, draft.query
+            elif route == "order" and sess.order_number and (own := self._intent_entry(prediction, draft)):
+                draft.text = f"About order {sess.order_number}: " + curated_answer(
+                    self._passages[own.id], self.knowledge
+                )
+                draft.strategy, draft.used = "curated", [own]
+            elif route == "order" and not sess.order_number:
+                draft.text, draft.strategy = responses.render("ask_order_number", shop_name=SHOP_NAME), "ask"
+                sess.waiting_for_order, sess.waiting_query = prediction, draft.query
+            elif route == "clarify":
+                options = [self._topic(label) for label, _ in prediction.ranking[:2] if label != OUT_OF_SCOPE]
+                options = options or ["our products", "an order"]
+                draft.text = responses.render("clarify", shop_name=SHOP_NAME, options=options)
+                draft.strategy = "clarify"
+            elif route == "fallback":
+                draft.text, draft.strategy = responses.render("fallback", shop_name=SHOP_NAME), "fallback"
+            elif article is not None and a >= self.settings.generate_threshold:
+                yield from self._generate(message, sess, found, draft, timings, route == "order")
+            else:
+                draft.text, draft.strategy = responses.render("dont_know", shop_name=SHOP_NAME), "dont_know"
         if draft.text and draft.strategy != "generated":
             yield draft.text
+
+    def _threshold(self, route: str) -> float:
+        """How close an entry must be for its curated answer: stricter when the classifier said "out of scope"."""
+        return self.settings.rescue_threshold if route == "fallback" else self.settings.curated_threshold
 
     def _topic(self, label: str) -> str:
         words = label.replace("_", " ")
@@ -389,83 +450,73 @@ class Assistant:
         draft.text = self.prompts.responses.render(key, shop_name=SHOP_NAME, contact=contact)
         draft.strategy, draft.handoff = "handoff", True
 
-    def _products(
-        self, route: str, message: str, sess: Session, entities: Entities, draft: _Draft, timings: dict[str, float]
-    ) -> None:
-        t = time.perf_counter()
+    def _intent_entry(self, prediction: IntentPrediction, draft: _Draft) -> Hit | None:
+        """The entry the taxonomy names for a confident intent, scored against the message."""
+        answer_id = self.taxonomy.answer(prediction.label)
+        if answer_id not in self._passages or prediction.confidence < self.settings.intent_threshold:
+            return None
+        return self._scored(draft.query, answer_id)
+
+    def _article(self, prediction: IntentPrediction, found: Retrieved) -> Hit | None:
+        """The FAQ entry or policy section that best matches, the intent's own entry favoured a little."""
+        answer_id = self.taxonomy.answer(prediction.label)
+        confident = prediction.confidence >= self.settings.intent_threshold
+        best: Hit | None = None
+        for hit in found.hits:
+            if hit.id not in self._passages:
+                continue
+            if confident and hit.id == answer_id:
+                hit = hit.model_copy(update={"match": round(hit.match + self.settings.intent_bonus, 4)})
+            if best is None or hit.match > best.match:
+                best = hit
+        return best
+
+    def _product(self, route: str, sess: Session, entities: Entities, draft: _Draft) -> tuple[Product | None, float]:
+        """The product the message is about, and how well it matches: one it names, else the best retrieved."""
         named = entities.skus
         if route == "product" and not named and sess.skus:
             named = sess.skus[:1]  # a follow-up about the product discussed before
-        pinned = self.retriever.index.get([f"product:{sku}" for sku in named[:3]])
         found = self.retriever.run(draft.query, doc_types=["product"])
-        timings["retrieve"] = _ms(t)
-        draft.hits = pinned + [h for h in found.hits if h.id not in {p.id for p in pinned}]
-        if route == "product":
-            target = pinned[0] if pinned else (found.hits[0] if found.relevant else None)
-            product = self.knowledge.product(target.sku) if target else None
-            if product is None:
-                draft.text, draft.strategy = (
-                    self.prompts.responses.render("dont_know", shop_name=SHOP_NAME),
-                    "dont_know",
-                )
-                return
-            sess.skus = [product.sku]
-            assert target is not None
-            draft.text, draft.strategy, draft.used = (
-                catalogue_answer(product, draft.query),
-                "catalogue",
-                [target],
-            )
+        draft.products = found.hits
+        if named:
+            product = self.knowledge.product(named[0])
+            hit = next((h for h in found.hits if h.sku == named[0]), None)
+            return product, max(hit.match if hit else 0.0, self.settings.named_product_match)
+        best = found.best
+        if best is None or best.match < self.settings.product_threshold:
+            return None, best.match if best else 0.0
+        return self.knowledge.product(best.sku), best.match
+
+    def _catalogue(self, product: Product, draft: _Draft, sess: Session) -> None:
+        picked = self.facts.run(product, draft.query)
+        hit = next((h for h in draft.products if h.sku == product.sku), None)
+        hit = hit or next(iter(self.retriever.index.get([f"product:{product.sku}"])), None)
+        sess.skus = [product.sku]
+        draft.used = [hit] if hit else []
+        if picked.unknown and not asked_aspects(without_name(draft.query, product)):
+            draft.text = self.prompts.responses.render("product_unknown", shop_name=SHOP_NAME, product=product.name)
+            draft.strategy = "dont_know"
             return
-        candidates = [h for h in draft.hits if h.score >= self.settings.min_relevance or h in pinned]
+        draft.text, draft.strategy = catalogue_answer(product, draft.query, picked.lines), "catalogue"
+
+    def _recommend(self, draft: _Draft, sess: Session) -> None:
+        candidates = [h for h in draft.products if h.score >= self.settings.min_relevance]
         products = [p for h in candidates if (p := self.knowledge.product(h.sku)) and p.in_stock]
         if not products:
-            draft.text, draft.strategy = self.prompts.responses.render("dont_know", shop_name=SHOP_NAME), "dont_know"
+            draft.text = self.prompts.responses.render("dont_know", shop_name=SHOP_NAME)
+            draft.strategy = "dont_know"
             return
-        chosen = products[:3]
+        chosen = list({p.sku: p for p in products}.values())[:3]
         sess.skus = [p.sku for p in chosen]
         draft.used = [h for h in candidates if h.sku in sess.skus]
         draft.text, draft.strategy = recommendation_answer(chosen), "catalogue"
 
-    def _rescued(self, message: str, prediction: IntentPrediction, draft: _Draft, timings: dict[str, float]) -> bool:
-        """Answer an unsure or unknown-intent message when one knowledge entry matches it closely."""
-        if prediction.label == OUT_OF_SCOPE and prediction.confidence >= self.settings.intent_threshold:
-            return False
-        t = time.perf_counter()
-        found = self.retriever.run(draft.query, doc_types=["faq", "policy"])
-        timings["retrieve"] = _ms(t)
-        draft.hits = found.hits
-        best = found.hits[0] if found.hits else None
-        if best is None or best.score < self.settings.specific_threshold or best.id not in self._passages:
-            return False
-        draft.text = curated_answer(self._passages[best.id], self.knowledge)
-        draft.strategy, draft.used = "curated", [best]
-        return True
-
-    def _knowledge(
-        self,
-        message: str,
-        prediction: IntentPrediction,
-        sess: Session,
-        draft: _Draft,
-        timings: dict[str, float],
-        order: bool = False,
+    def _generate(
+        self, message: str, sess: Session, found: Retrieved, draft: _Draft, timings: dict[str, float], order: bool
     ) -> Iterator[str]:
-        """Curated answer when an entry matches, else a grounded and checked generation, else "don't know"."""
+        """A grounded, checked generation from the retrieved passages; invented facts fall back to the curated text."""
         responses = self.prompts.responses
-        t = time.perf_counter()
-        found: Retrieved = self.retriever.run(draft.query, doc_types=["faq", "policy"])
-        draft.hits = found.hits
         prefix = f"About order {sess.order_number}: " if order and sess.order_number else ""
-        chosen = self._curated_choice(draft.query, prediction, found)
-        timings["retrieve"] = _ms(t)
-        if chosen is not None:
-            draft.text = prefix + curated_answer(self._passages[chosen.id], self.knowledge)
-            draft.strategy, draft.used = "curated", [chosen]
-            return
-        if not found.relevant:
-            draft.text, draft.strategy = responses.render("dont_know", shop_name=SHOP_NAME), "dont_know"
-            return
         best = found.hits[0]
         passages = [h for h in found.hits if h.score >= self.settings.min_relevance][:3]
         history = [
@@ -519,24 +570,6 @@ class Assistant:
         if not got:
             return None
         return got[0].model_copy(update={"score": self.retriever.index.score(message, got[0].id)})
-
-    def _curated_choice(self, message: str, prediction: IntentPrediction, found: Retrieved) -> Hit | None:
-        """The entry whose curated answer is the reply, if any.
-
-        A close match to one entry's question wins; otherwise the entry the taxonomy
-        names for the (confident) intent; otherwise a good enough best match.
-        """
-        best = found.hits[0] if found.hits else None
-        if best is not None and best.score >= self.settings.specific_threshold and best.id in self._passages:
-            return best
-        answer_id = self.taxonomy.answer(prediction.label)
-        if answer_id in self._passages and prediction.confidence >= self.settings.intent_threshold:
-            hit = next((h for h in found.hits if h.id == answer_id), None) or self._scored(message, answer_id)
-            if hit is not None:
-                return hit
-        if best is not None and best.score >= self.settings.curated_threshold and best.id in self._passages:
-            return best
-        return None
 
     # --- logging ----------------------------------------------------------------
 

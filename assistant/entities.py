@@ -70,6 +70,39 @@ _GENERIC = {
     "lite",
     "pro",
     "l",
+    # everyday words that happen to be part of a name: "how long", "half an hour", "top up", "in person"
+    "air",
+    "base",
+    "camp",
+    "cook",
+    "expedition",
+    "family",
+    "half",
+    "high",
+    "hiking",
+    "layer",
+    "long",
+    "mid",
+    "neck",
+    "off",
+    "person",
+    "rain",
+    "roll",
+    "running",
+    "self",
+    "set",
+    "ski",
+    "sleeve",
+    "sun",
+    "system",
+    "top",
+    "touring",
+    "trail",
+    "trekking",
+    "water",
+    "winter",
+    "wool",
+    "zip",
 }
 
 
@@ -128,7 +161,7 @@ def mentioned_products(text: str, products: Sequence[Product]) -> list[Product]:
     scored: list[tuple[float, Product]] = []
     for p in products:
         name_words = _words(p.name)
-        distinctive = [w for w in name_words if w not in _GENERIC and len(w) >= 3]
+        distinctive = [w for w in name_words if w not in _GENERIC and len(w) >= 3 and not w.isdigit()]
         if fold(p.name) in text_l or p.sku.lower() in text_l:
             scored.append((10.0, p))
             continue

@@ -52,6 +52,10 @@ class Hit(BaseModel):
     sku: str = ""
     category: str = ""
     topic: str = ""
+    lexical: float = 0.0
+    """Word overlap with the question (TF-IDF cosine), when the retriever scored it."""
+    match: float = 0.0
+    """What ranks the hit: ``score`` plus the retriever's weight times ``lexical``."""
 
 
 class KnowledgeIndex:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DocType = Literal["product", "faq", "policy"]
 TOPICS = [
@@ -121,7 +121,24 @@ class Article(BaseModel):
     type: Literal["faq", "policy"]
     topic: Literal[tuple(TOPICS)]  # type: ignore[valid-type]
     questions: list[str] = []
+    also_asked: list[str] | dict[str, list[str]] = []
+    """Customers' own wordings, for retrieval: a list for an FAQ entry; for a policy, lists by section heading."""
     body: str = Field(min_length=10)
+
+    @model_validator(mode="after")
+    def _sections_exist(self) -> Article:
+        if isinstance(self.also_asked, dict):
+            headings = [h for h, _ in _split_sections(self.body)]
+            unknown = [h for h in self.also_asked if h not in headings]
+            if unknown:
+                raise ValueError(f"also_asked names no section {unknown[0]!r}; sections: {', '.join(headings)}")
+        return self
+
+    def asked(self, heading: str = "") -> list[str]:
+        """The customer wordings that belong to one section (or to the whole entry)."""
+        if isinstance(self.also_asked, dict):
+            return list(self.also_asked.get(heading, []))
+        return list(self.also_asked)
 
 
 class Passage(BaseModel):
@@ -214,15 +231,10 @@ def _article_passages(a: Article) -> list[Passage]:
             source=source,
             topic=a.topic,
         )
-        # Each way of asking is embedded on its own, so a short question meets its match;
-        # a hit on one stands for the answer it belongs to.
-        asked = [
-            main.model_copy(update={"id": f"{main.id}?q{i}", "text": q, "parent": main.id})
-            for i, q in enumerate([a.title, *a.questions])
-        ]
-        return [main, *asked]
-    return [
-        Passage(
+        return [main, *_alternatives(main, [a.title, *a.questions, *a.asked(sections[0][0])])]
+    out: list[Passage] = []
+    for i, (heading, text) in enumerate(sections):
+        section = Passage(
             id=f"{a.type}:{a.id}#{i}",
             doc_type=a.type,
             title=f"{a.title}: {heading}" if heading else a.title,
@@ -230,7 +242,17 @@ def _article_passages(a: Article) -> list[Passage]:
             source=source,
             topic=a.topic,
         )
-        for i, (heading, text) in enumerate(sections)
+        # The policy's own questions ask about it as a whole: the first section stands for it.
+        general = [a.title, *a.questions] if i == 0 else []
+        out += [section, *_alternatives(section, [*general, *a.asked(heading)])]
+    return out
+
+
+def _alternatives(main: Passage, questions: list[str]) -> list[Passage]:
+    """Each way of asking embedded on its own, so a short question meets its match; a hit stands for ``main``."""
+    return [
+        main.model_copy(update={"id": f"{main.id}?q{i}", "text": q, "parent": main.id})
+        for i, q in enumerate(dict.fromkeys(questions))
     ]
 
 

@@ -26,6 +26,8 @@ RESPONSE_VARS = {
     "clarify": {"shop_name", "options"},
     "fallback": {"shop_name"},
     "ask_order_number": {"shop_name"},
+    "offer_order_check": {"shop_name"},
+    "product_unknown": {"shop_name", "product"},
     "handoff": {"shop_name", "contact"},
     "complaint": {"shop_name", "contact"},
     "dont_know": {"shop_name"},

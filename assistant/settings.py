@@ -46,11 +46,37 @@ class Settings(BaseSettings):
     intent_threshold: float = Field(0.45, ge=0.0, le=1.0, description="Below it, ask to clarify.")
     top_k: int = Field(4, ge=1, le=20, description="Passages retrieved per question.")
     min_relevance: float = Field(0.25, ge=-1.0, le=1.0, description="Cosine similarity a passage needs.")
-    curated_threshold: float = Field(
-        0.75, ge=-1.0, le=1.0, description="From this similarity on, the curated FAQ/policy answer is the reply."
+    lexical_weight: float = Field(
+        0.35, ge=0.0, le=2.0, description="Weight of word overlap (TF-IDF) beside embedding similarity in ranking."
     )
-    specific_threshold: float = Field(
-        0.85, ge=-1.0, le=1.0, description="A match this close beats the intent's general answer."
+    curated_threshold: float = Field(
+        0.6,
+        ge=-1.0,
+        le=2.0,
+        description="From this match (embedding + weighted word overlap) on, a curated answer is the reply.",
+    )
+    rescue_threshold: float = Field(
+        0.7,
+        ge=-1.0,
+        le=2.0,
+        description="The match an entry needs to answer a message the classifier called out of scope.",
+    )
+    generate_threshold: float = Field(
+        0.6,
+        ge=-1.0,
+        le=2.0,
+        description="Between this and curated_threshold the language model answers from passages.",
+    )
+    intent_bonus: float = Field(0.05, ge=0.0, le=1.0, description="Added to the match of the entry the intent names.")
+    product_threshold: float = Field(
+        0.6, ge=-1.0, le=2.0, description="A product the message does not name must match this well to be answered."
+    )
+    named_product_match: float = Field(0.5, ge=-1.0, le=2.0, description="Least match of a product named outright.")
+    product_margin: float = Field(
+        0.1, ge=0.0, le=1.0, description="An FAQ entry beats the product a product question names by this much."
+    )
+    fact_threshold: float = Field(
+        0.45, ge=-1.0, le=2.0, description="A catalogue line must match a product question this well to be quoted."
     )
     max_new_tokens: int = Field(160, ge=8, le=1024, description="Longest generated reply.")
     history_turns: int = Field(3, ge=0, le=20, description="Earlier turns shown to the reply model.")

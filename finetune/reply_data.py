@@ -209,37 +209,34 @@ def _article_examples(kb: KnowledgeBase, rng: random.Random, passages: dict[str,
     return out
 
 
-PARAPHRASES = Path(__file__).parent / "data" / "replies" / "paraphrases.yaml"
+def _paraphrase_examples(kb: KnowledgeBase, rng: random.Random, passages: dict[str, Passage]) -> list[ReplyExample]:
+    """Customers' own wordings of each FAQ entry and policy section (``also_asked`` in the knowledge), with the curated answer."""
+    from assistant.knowledge import _split_sections
 
-
-def _paraphrase_examples(
-    kb: KnowledgeBase, rng: random.Random, passages: dict[str, Passage], path: Path
-) -> list[ReplyExample]:
-    """Customers' own wordings of each FAQ entry and policy section (``paraphrases.yaml``), with the curated answer."""
-    if not path.is_file():
-        return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     articles = [p for p in passages.values() if p.doc_type in ("faq", "policy") and not p.parent]
     out = []
     for kind in ("faq", "policy"):
-        for key, questions in (data.get(kind) or {}).items():
-            passage = passages.get(f"{kind}:{key}")
-            if passage is None:
-                continue
-            answer = _trim(curated_answer(passage, kb))
-            for question in questions:
-                context = [passage, rng.choice([p for p in articles if p.id != passage.id])]
-                context = context if rng.random() < 0.5 else context[:1]
-                rng.shuffle(context)
-                out.append(
-                    ReplyExample(
-                        kind="faq" if kind == "faq" else "policy",
-                        question=str(question),
-                        answer=answer,
-                        passages=[_ctx(p) for p in context],
-                        source=passage.source,
+        for article in (a for a in kb.articles if a.type == kind):
+            sections = [""] if kind == "faq" else [h for h, _ in _split_sections(article.body)]
+            for i, heading in enumerate(sections):
+                passage = passages.get(f"faq:{article.id}" if kind == "faq" else f"policy:{article.id}#{i}")
+                questions = article.asked(heading)
+                if passage is None or not questions:
+                    continue
+                answer = _trim(curated_answer(passage, kb))
+                for question in questions:
+                    context = [passage, rng.choice([p for p in articles if p.id != passage.id])]
+                    context = context if rng.random() < 0.5 else context[:1]
+                    rng.shuffle(context)
+                    out.append(
+                        ReplyExample(
+                            kind=kind,
+                            question=str(question),
+                            answer=answer,
+                            passages=[_ctx(p) for p in context],
+                            source=passage.source,
+                        )
                     )
-                )
     return out
 
 
@@ -249,13 +246,12 @@ def build_seed(
     taxonomy: Taxonomy,
     intent_train: Path,
     seed: int = 13,
-    paraphrases: Path = PARAPHRASES,
 ) -> list[ReplyExample]:
     """The seed set from the knowledge base, the fixed replies and the intent examples (for refusals and handoffs)."""
     rng = random.Random(seed)
     passages = {p.id: p for p in kb.passages()}
     out = _article_examples(kb, rng, passages) + _product_examples(kb, rng, passages)
-    out += _paraphrase_examples(kb, rng, passages, paraphrases)
+    out += _paraphrase_examples(kb, rng, passages)
     responses = prompts.responses
     dont_know = responses.render("dont_know", shop_name=SHOP_NAME)
     out = [e.model_copy(update={"answer": dont_know}) if e.kind == "dont_know" else e for e in out]

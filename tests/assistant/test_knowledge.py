@@ -87,6 +87,23 @@ def test_policy_split_into_sections(tmp_path: Path) -> None:
         "---\nid: p\ntitle: Shipping policy\ntype: policy\ntopic: shipping\n---\n"
         "## Germany\nDHL, 2 days.\n## UK\nDHL, 5 days.\n"
     )
-    passages = [p for p in load_knowledge(root).passages() if p.doc_type == "policy"]
+    passages = [p for p in load_knowledge(root).passages() if p.doc_type == "policy" and not p.parent]
     assert [p.title for p in passages] == ["Shipping policy: Germany", "Shipping policy: UK"]
     assert "5 days" in passages[1].text and "2 days" not in passages[1].text
+
+
+def test_customer_wordings_point_to_their_entry_or_section(tmp_path: Path) -> None:
+    root = _make(tmp_path)
+    (root / "policies" / "p.md").write_text(
+        "---\nid: p\ntitle: Shipping policy\ntype: policy\ntopic: shipping\n"
+        "also_asked:\n  UK:\n    - how long to london\n---\n"
+        "## Germany\nDHL, 2 days.\n## UK\nDHL, 5 days.\n"
+    )
+    (root / "policies" / "q.md").write_text(
+        "---\nid: q\ntitle: Returns policy\ntype: policy\ntopic: returns\n"
+        "also_asked:\n  Spain:\n    - devolver\n---\n## Germany\nFree returns.\n"
+    )
+    kb = load_knowledge(root)
+    asked = {p.text: p.parent for p in kb.passages() if p.parent}
+    assert asked["how long to london"] == "policy:p#1" and asked["Shipping policy"] == "policy:p#0"
+    assert any("policies/q.md" in str(problem) and "'Spain'" in str(problem) for problem in kb.problems)
