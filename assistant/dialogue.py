@@ -38,6 +38,7 @@ from assistant.knowledge import KnowledgeBase, Passage, Product, load_knowledge
 from assistant.prompts import PromptLibrary
 from assistant.registry import ModelRegistry
 from assistant.retrieval import Retrieved, Retriever
+from assistant.sentiment import Sentiment, SentimentModel
 from assistant.settings import Settings
 from assistant.taxonomy import OUT_OF_SCOPE, Taxonomy, load_taxonomy
 from assistant.turnlog import TurnLog, TurnRecord
@@ -98,6 +99,7 @@ class Reply(BaseModel):
     """The first generation failed the check and was retried with stricter decoding."""
     prompt: str | None = None
     notices: list[str] = []
+    sentiment: Sentiment | None = None
 
 
 @dataclass
@@ -127,6 +129,8 @@ class _Draft:
     retried: bool = False
     products: list[Hit] = field(default_factory=list)
     """Catalogue hits for the message (kept apart from the FAQ and policy hits)."""
+    upset: bool = False
+    """The sentiment model says the customer is escalating."""
     query: str = ""
     """The message for retrieval: spelling-normalised when the classifier corrected words."""
 
@@ -160,6 +164,7 @@ class Assistant:
         turn_log: TurnLog,
         knowledge: KnowledgeBase,
         taxonomy: Taxonomy,
+        sentiment: SentimentModel,
     ) -> None:
         self.settings = settings
         self.classifier = classifier
@@ -169,6 +174,7 @@ class Assistant:
         self.turn_log = turn_log
         self.knowledge = knowledge
         self.taxonomy = taxonomy
+        self.sentiment = sentiment
         self._passages: dict[str, Passage] = {p.id: p for p in knowledge.passages()}
         self.retriever.use_passages(list(self._passages.values()))
         self.facts = FactPicker(retriever.index.embedder, threshold=settings.fact_threshold)
@@ -186,10 +192,16 @@ class Assistant:
                 f"no trained intent classifier in {settings.models_dir / 'intents'}; run: python -m finetune intents"
             )
         adapter = settings.adapter or ModelRegistry(settings.models_dir / "replies").active()
+        feelings = ModelRegistry(settings.models_dir / "sentiment").active()
+        if feelings is None:
+            raise ModelMissingError(
+                f"no sentiment model in {settings.models_dir / 'sentiment'}; run: python -m finetune sentiment"
+            )
         knowledge = load_knowledge(settings.knowledge_dir)
         for problem in knowledge.problems:
             log.warning("knowledge: %s", problem)
         index = KnowledgeIndex(settings.chroma_dir, settings.collection)
+        sentiment = SentimentModel(feelings, index.embedder)
         bot = cls(
             settings=settings,
             classifier=_classifier(settings, intents, knowledge),
@@ -204,6 +216,7 @@ class Assistant:
             turn_log=TurnLog(settings.log_path),
             knowledge=knowledge,
             taxonomy=load_taxonomy(settings.taxonomy_file),
+            sentiment=sentiment,
         )
         if warm:
             bot.warm_up()
@@ -240,6 +253,7 @@ class Assistant:
             raise ModelMissingError(
                 f"the knowledge index at {self.settings.chroma_dir} is empty; run: python -m assistant kb sync"
             )
+        self.sentiment.warm_up()
         self.generator.warm_up()
         self.turn_log.warm_up()
 
@@ -305,16 +319,22 @@ class Assistant:
                 query = sess.waiting_query or query  # the number alone: retrieve for the question it answers
         if entities.emails:
             sess.email = entities.emails[-1]
+        t = time.perf_counter()
+        feeling = self.sentiment.run(message)
+        timings["sentiment"] = _ms(t)
         route = self.taxonomy.route(prediction.label)
+        upset = feeling.escalation >= self.settings.escalation_threshold and route not in ("greeting", "thanks")
         if is_injection(message):
             route_name = "fallback"  # no route, no retrieval, no generation for attempts to rewrite the rules
             notices.append("injection")
+        elif upset:
+            route_name = "handoff"  # anger, threats, fraud, "this bot is useless": a person takes over
         elif prediction.confidence < self.settings.intent_threshold and prediction.label != OUT_OF_SCOPE:
             route_name = "clarify"
         else:
             route_name = route
 
-        draft = _Draft(query=query)
+        draft = _Draft(query=query, upset=upset)
         rescue = "injection" not in notices
         stream = self._answer(route_name, prediction, message, sess, entities, draft, timings, rescue)
         shown = ""
@@ -342,6 +362,7 @@ class Assistant:
             ),
             faithful=draft.faithful,
             regenerated=draft.retried,
+            sentiment=feeling,
             prompt=self.prompts.tag if gen else None,
             notices=notices,
         )
@@ -391,11 +412,13 @@ class Assistant:
             if route == "recommend" and not (a >= self.settings.curated_threshold and a > product_match + margin):
                 self._recommend(draft, sess)
             elif product is not None and (
-                route == "product"
+                bool(entities.skus)
+                and bool(_CATALOGUE_ASPECTS & set(asked_aspects(draft.query)))
+                or route == "product"
                 and not (a >= self.settings.curated_threshold and a > product_match + margin)
                 or route in ("clarify", "fallback", "knowledge")
                 and bool(entities.skus)
-                and (product_match >= a or bool(_CATALOGUE_ASPECTS & set(asked_aspects(draft.query))))
+                and product_match >= a
             ):
                 self._catalogue(product, draft, sess)
             elif article is not None and a >= self._threshold(route):
@@ -438,16 +461,28 @@ class Assistant:
         return {"product info": "a product", "human agent": "talking to a person"}.get(words, words)
 
     def _handoff(self, message: str, intent: str, draft: _Draft, timings: dict[str, float]) -> None:
+        """Pass the customer to a person: how and when they hear back, plus the entry that answers them, if one does."""
         t = time.perf_counter()
-        contact = ""
-        answer_id = self.taxonomy.answer(intent)
-        hit = self._scored(draft.query, answer_id) if answer_id in self._passages else None
-        if hit is not None:
-            contact = curated_answer(self._passages[hit.id], self.knowledge)
-            draft.used = [hit]
+        complaint = intent == "complaint" or draft.upset
+        own = intent if intent in ("complaint", "human_agent") else ("complaint" if complaint else "human_agent")
+        contact_id = self.taxonomy.answer(own)
+        contact_hit = self._scored(draft.query, contact_id) if contact_id in self._passages else None
+        contact = curated_answer(self._passages[contact_hit.id], self.knowledge) if contact_hit else ""
+        found = self.retriever.run(draft.query, doc_types=["faq", "policy"])
+        draft.hits = found.hits
+        best = found.best
+        answer = ""
+        if (
+            best is not None
+            and best.match >= self.settings.curated_threshold
+            and best.id in self._passages
+            and best.id != contact_id
+        ):
+            answer = curated_answer(self._passages[best.id], self.knowledge)
+        draft.used = [h for h in (contact_hit, best if answer else None) if h is not None]
         timings["retrieve"] = _ms(t)
-        key = "complaint" if intent == "complaint" else "handoff"
-        draft.text = self.prompts.responses.render(key, shop_name=SHOP_NAME, contact=contact)
+        key = "complaint" if complaint else "handoff"
+        draft.text = self.prompts.responses.render(key, shop_name=SHOP_NAME, contact=contact, answer=answer)
         draft.strategy, draft.handoff = "handoff", True
 
     def _intent_entry(self, prediction: IntentPrediction, draft: _Draft) -> Hit | None:
@@ -481,7 +516,8 @@ class Assistant:
         if named:
             product = self.knowledge.product(named[0])
             hit = next((h for h in found.hits if h.sku == named[0]), None)
-            return product, max(hit.match if hit else 0.0, self.settings.named_product_match)
+            match = hit.match if hit else self.retriever.index.score(draft.query, f"product:{named[0]}")
+            return product, max(match, self.settings.named_product_match)
         best = found.best
         if best is None or best.match < self.settings.product_threshold:
             return None, best.match if best else 0.0
@@ -595,6 +631,8 @@ class Assistant:
             completion_tokens=gen.completion_tokens if gen else 0,
             faithful=draft.faithful,
             unsupported=draft.unsupported,
+            sentiment=reply.sentiment.score if reply.sentiment else None,
+            sentiment_label=reply.sentiment.label if reply.sentiment else None,
         )
         pending = [*self._unsaved, record]
         self._unsaved = []

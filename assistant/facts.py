@@ -173,8 +173,12 @@ def fact_lines(product: Product) -> list[str]:
 class FactPicker:
     """Scores a product's fact lines against a question; line embeddings are cached per product."""
 
-    def __init__(self, embedder: MiniLMEmbedding, threshold: float = 0.45, lexical_weight: float = 0.35) -> None:
+    def __init__(
+        self, embedder: MiniLMEmbedding, threshold: float = 0.45, lexical_weight: float = 0.35, spread: float = 0.15
+    ) -> None:
         self.embedder = embedder
+        self.spread = spread
+        """Lines scoring within this of the best are quoted too (up to three)."""
         self.threshold = threshold
         self.lexical_weight = lexical_weight
         self._cache: dict[str, tuple[list[str], np.ndarray]] = {}
@@ -203,9 +207,7 @@ class FactPicker:
         if not order:
             return PickedFacts(lines=[], score=0.0, unknown=False)
         best = float(scores[order[0]])
-        chosen = [lines[order[0]]]
-        if len(order) > 1 and scores[order[1]] >= self.threshold:
-            chosen.append(lines[order[1]])
+        chosen = [lines[i] for i in order[:3] if scores[i] >= max(self.threshold, best - self.spread)]
         known = " ".join(lines + [product.name, product.category])
         uncovered = asked - content_words(known) - _OVERVIEW
         if best < self.threshold:

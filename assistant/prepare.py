@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 class PrepareReport(BaseModel):
     lm_ready_s: float
     adapter: str = ""
+    sentiment: str = ""
     sync: SyncReport
     problems: list[LoadProblem]
     classifier: str
@@ -54,12 +55,28 @@ def install_shipped_adapter(settings: Settings) -> str:
     return version
 
 
+def ensure_sentiment(settings: Settings) -> str:
+    """Train the sentiment model (seconds) when none is active or its examples changed."""
+    import hashlib
+
+    from finetune.sentiment import DATA, train_sentiment
+
+    registry = ModelRegistry(settings.models_dir / "sentiment")
+    active = registry.active()
+    wanted = hashlib.sha256(DATA.read_bytes()).hexdigest()[:16]
+    if active is None or ModelCard.read(active).data_hash != wanted:
+        log.info("training the sentiment model")
+        return train_sentiment(settings).name
+    return active.name
+
+
 def prepare(settings: Settings, progress: bool = True) -> PrepareReport:
     start = time.perf_counter()
     prepare_lm(settings.lm_dir)
     lm_s = time.perf_counter() - start
     adapter = install_shipped_adapter(settings)
     sync, problems = sync_knowledge(settings, progress=progress)
+    sentiment = ensure_sentiment(settings)
     registry = ModelRegistry(settings.models_dir / "intents")
     trained = False
     if registry.active() is None:
@@ -71,6 +88,7 @@ def prepare(settings: Settings, progress: bool = True) -> PrepareReport:
     return PrepareReport(
         lm_ready_s=round(lm_s, 1),
         adapter=adapter,
+        sentiment=sentiment,
         sync=sync,
         problems=problems,
         classifier=registry.active_version() or "",

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     fact_threshold: float = Field(
         0.45, ge=-1.0, le=2.0, description="A catalogue line must match a product question this well to be quoted."
     )
+    escalation_threshold: float = Field(
+        0.5, ge=0.0, le=1.0, description="From this probability of 'escalate' on, the customer is handed to a person."
+    )
     max_new_tokens: int = Field(160, ge=8, le=1024, description="Longest generated reply.")
     history_turns: int = Field(3, ge=0, le=20, description="Earlier turns shown to the reply model.")
     max_message_chars: int = Field(4000, ge=100, description="Longer messages are cut to this length.")

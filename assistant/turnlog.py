@@ -83,6 +83,13 @@ def m002_curations(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX curations_turn ON curations(turn_id, id)")
 
 
+@migration
+def m003_sentiment(db: sqlite3.Connection) -> None:
+    """The customer's sentiment per turn: score from -1 (angry) to 1 (happy) and the likeliest class."""
+    db.execute("ALTER TABLE turns ADD COLUMN sentiment REAL")
+    db.execute("ALTER TABLE turns ADD COLUMN sentiment_label TEXT")
+
+
 class TurnRecord(BaseModel):
     """One logged turn: everything needed to learn from it later."""
 
@@ -108,6 +115,8 @@ class TurnRecord(BaseModel):
     unsupported: list[str] | None = None
     feedback: int | None = None
     feedback_at: str | None = None
+    sentiment: float | None = None
+    sentiment_label: str | None = None
 
     def row(self) -> dict[str, Any]:
         data = self.model_dump()

@@ -212,7 +212,24 @@ def seed_replies_cmd(
     typer.echo(f"{len(examples)} examples -> {out}: {dict(Counter(e.kind for e in examples))}")
 
 
-_KINDS = {"intents": "intents", "replies": "replies"}
+@app.command("sentiment")
+def sentiment_cmd(
+    data: Annotated[Path | None, typer.Option(help="Labelled examples (JSONL: text, label).")] = None,
+    activate: Annotated[bool, typer.Option(help="Make the new model the active one.")] = True,
+) -> None:
+    """Train the per-turn sentiment model (seconds); prints its cross-validated figures."""
+    from finetune.sentiment import DATA, describe, train_sentiment
+
+    def work() -> Path:
+        try:
+            return train_sentiment(Settings(), data or DATA, activate=activate)
+        except (OSError, ValueError) as err:
+            raise AssistantError(str(err).splitlines()[0]) from err
+
+    typer.echo(describe(_or_exit(work)))
+
+
+_KINDS = {"intents": "intents", "replies": "replies", "sentiment": "sentiment"}
 
 
 @app.command("models")

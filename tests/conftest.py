@@ -44,7 +44,7 @@ def _settings(data_dir: Path, **kw: object):
 
 @pytest.fixture(scope="session")
 def shared_models() -> Path:
-    """A data folder with the converted reply model and a trained intent classifier (cached)."""
+    """A data folder with the converted reply model, a trained intent classifier and sentiment model (cached)."""
     from assistant.models import prepare_lm
     from assistant.registry import ModelCard, ModelRegistry
     from finetune.intent_data import data_hash, dedupe, load_examples
@@ -60,6 +60,9 @@ def shared_models() -> Path:
     card = ModelCard.read(active) if active is not None else None
     if card is None or card.data_hash != wanted or any(card.hyperparameters.get(k) != v for k, v in defaults.items()):
         train_intents(IntentTrainArgs(), settings)  # the same model a fresh install trains
+    from assistant.prepare import ensure_sentiment
+
+    ensure_sentiment(settings)
     return CACHE
 
 

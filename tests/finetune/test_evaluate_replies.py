@@ -48,3 +48,21 @@ def test_handoff_needs_an_offer_of_a_person() -> None:
     assert score(item, "I'm passing you to a colleague from our customer service team.", "").handled
     assert not score(item, "Our jackets are waterproof.", "").handled
     assert isinstance(score(item, "x", ""), Scored)
+
+
+def test_the_assistant_meets_the_reply_targets_on_the_held_out_questions(prepared, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The replies issue's quality bar, on the whole assistant as a fresh install runs it (shipped adapter)."""
+    import json
+
+    from assistant.settings import Settings
+    from finetune.evaluate_replies import evaluate_replies
+
+    settings = Settings(data_dir=prepared)
+    out = evaluate_replies(
+        settings, {"shipped": settings.shipped_adapter}, out=tmp_path / "r", modes=["assistant"], progress=False
+    )
+    figures = json.loads((out / "report.json").read_text())["assistant"]["shipped"]
+    assert figures["n"] == 175
+    assert figures["fact_recall"] >= 0.9, figures
+    assert figures["unsupported_rate"] <= 0.01, figures
+    assert figures["dont_know_handoff_correct"] >= 0.9, figures

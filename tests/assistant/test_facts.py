@@ -1,0 +1,48 @@
+"""Catalogue fact lines picked per question, with the real MiniLM embedder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.answers import catalogue_answer
+from assistant.embedding import MiniLMEmbedding
+from assistant.facts import FactPicker, fact_lines
+from assistant.knowledge import load_knowledge
+
+KB = load_knowledge(Path(__file__).resolve().parents[2] / "knowledge")
+
+
+@pytest.fixture(scope="module")
+def picker() -> FactPicker:
+    return FactPicker(MiniLMEmbedding())
+
+
+def _named(word: str):  # type: ignore[no-untyped-def]
+    return next(p for p in KB.products if word in p.name)
+
+
+def test_fact_lines_keep_the_catalogue_wording() -> None:
+    lines = fact_lines(_named("Jotunheimen"))
+    assert "Compatible with strap-on crampons." in lines and "It weighs 1,480 g." in lines
+
+
+@pytest.mark.parametrize(
+    ("product", "question", "fact"),
+    [
+        ("Jotunheimen", "Can I use crampons with the Jotunheimen boots?", "crampons"),
+        ("Kilde", "how long does the kilde keep drinks hot?", "12 hours"),
+        ("Hardanger", "is the fur on the hood of the Hardanger real?", "faux-fur"),
+    ],
+)
+def test_the_line_that_answers_is_picked(picker: FactPicker, product: str, question: str, fact: str) -> None:
+    item = _named(product)
+    picked = picker.run(item, question)
+    assert any(fact in line for line in picked.lines), picked
+    assert fact in catalogue_answer(item, question, picked.lines)
+
+
+def test_a_question_the_catalogue_does_not_cover_is_unknown(picker: FactPicker) -> None:
+    picked = picker.run(_named("Lofoten"), "In which country is the Lofoten jacket manufactured?")
+    assert picked.unknown and not picked.lines
