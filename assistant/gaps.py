@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.index import KnowledgeIndex
+from assistant.lexical import LexicalScorer
 from assistant.turnlog import TurnLog
 
 SMALL_TALK_ROUTES = ("greeting", "thanks", "goodbye", "none")
@@ -62,6 +63,8 @@ def gaps_report(
     include_out_of_scope: bool = False,
     normalize: Callable[[str], str] | None = None,
     today: date | None = None,
+    lexical: LexicalScorer | None = None,
+    lexical_weight: float = 0.0,
 ) -> GapsReport:
     """Cluster recent customer messages whose best retrieval score is under ``threshold``.
 
@@ -71,6 +74,8 @@ def gaps_report(
             rarely wants entries about homework or the weather, but a product range it lacks shows up there).
         normalize: what the assistant searches with instead of the raw message (its spelling
             normaliser), so a typo the assistant reads past is not reported as a gap.
+        lexical, lexical_weight: the retriever's word-overlap scorer and weight, so a message scores as the
+            assistant ranks it (embedding similarity plus weighted word overlap with the closest entry).
     """
     since = ((today or date.today()) - timedelta(days=days - 1)).isoformat()
     skipped = SMALL_TALK_ROUTES + NOT_QUESTIONS + (() if include_out_of_scope else OUT_OF_SCOPE_ROUTES)
@@ -91,7 +96,15 @@ def gaps_report(
     originals = {" ".join(t.lower().split()): t for t, *_ in rows}
     keys = list(by_text)
     read = normalize or (lambda text: text)
-    vectors, hits = index.nearest([read(originals[k]) for k in keys])
+    texts = [read(originals[k]) for k in keys]
+    vectors, hits = index.nearest(texts)
+    if lexical is not None and lexical_weight:
+        hits = [
+            h.model_copy(update={"score": round(h.score + lexical_weight * lexical.scores(t, [h.id])[0], 4)})
+            if h is not None
+            else None
+            for t, h in zip(texts, hits, strict=True)
+        ]
     weak = [i for i, hit in enumerate(hits) if hit is None or hit.score < threshold]
     report.weak = sum(len(by_text[keys[i]]) for i in weak)
     if not weak:

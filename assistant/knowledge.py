@@ -128,11 +128,15 @@ class Article(BaseModel):
     @model_validator(mode="after")
     def _sections_exist(self) -> Article:
         if isinstance(self.also_asked, dict):
-            headings = [h for h, _ in _split_sections(self.body)]
+            headings = self.headings()
             unknown = [h for h in self.also_asked if h not in headings]
             if unknown:
                 raise ValueError(f"also_asked names no section {unknown[0]!r}; sections: {', '.join(headings)}")
         return self
+
+    def headings(self) -> list[str]:
+        """Section headings of the body ("" for text before the first ``## `` heading)."""
+        return [h for h, _ in _split_sections(self.body)]
 
     def asked(self, heading: str = "") -> list[str]:
         """The customer wordings that belong to one section (or to the whole entry)."""

@@ -298,6 +298,8 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
             days=int(days),
             include_out_of_scope=bool(out_of_scope),
             normalize=bot.classifier.normalize,
+            lexical=bot.retriever.lexical,
+            lexical_weight=bot.retriever.lexical_weight,
         )
         rows = [
             [
@@ -424,7 +426,7 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
                 gr.Markdown("### Knowledge gaps\nWhat customers ask that no entry answers well, grouped by meaning.")
                 with gr.Row():
                     gap_threshold = gr.Slider(
-                        0.1, 0.9, value=bot.settings.gap_threshold, step=0.05, label="Best score under"
+                        0.1, 1.2, value=bot.settings.gap_threshold, step=0.05, label="Best match under"
                     )
                     gap_days = gr.Dropdown([7, 30, 90, 365], value=30, label="Days")
                     gap_oos = gr.Checkbox(False, label="Include out-of-scope messages")

@@ -92,7 +92,10 @@ class Settings(BaseSettings):
         None, description="Password of the support-lead area; when unset one is generated into <data_dir>."
     )
     gap_threshold: float = Field(
-        0.5, ge=-1.0, le=1.0, description="A message whose best retrieval score is under this is a knowledge gap."
+        0.6,
+        ge=-1.0,
+        le=2.0,
+        description="A message whose best match (as retrieval ranks it) is under this is a knowledge gap.",
     )
     low_confidence: float = Field(0.6, ge=0.0, le=1.0, description="The lead's 'low confidence' filter.")
     lead_eval_limit: int = Field(

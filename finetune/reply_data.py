@@ -209,14 +209,12 @@ def _article_examples(kb: KnowledgeBase, rng: random.Random, passages: dict[str,
 
 
 def _paraphrase_examples(kb: KnowledgeBase, rng: random.Random, passages: dict[str, Passage]) -> list[ReplyExample]:
-    """Customers' own wordings of each FAQ entry and policy section (``also_asked`` in the knowledge), with the curated answer."""
-    from assistant.knowledge import _split_sections
-
+    """Customers' own wordings of each FAQ entry and policy section (``also_asked``), with the curated answer."""
     articles = [p for p in passages.values() if p.doc_type in ("faq", "policy") and not p.parent]
     out = []
     for kind in ("faq", "policy"):
         for article in (a for a in kb.articles if a.type == kind):
-            sections = [""] if kind == "faq" else [h for h, _ in _split_sections(article.body)]
+            sections = [""] if kind == "faq" else article.headings()
             for i, heading in enumerate(sections):
                 passage = passages.get(f"faq:{article.id}" if kind == "faq" else f"policy:{article.id}#{i}")
                 questions = article.asked(heading)
