@@ -275,7 +275,7 @@ def build_seed(
             ReplyExample(
                 kind="handoff",
                 question=e.text,
-                answer=responses.render(key, shop_name=SHOP_NAME, contact=contact_text),
+                answer=responses.render(key, shop_name=SHOP_NAME, contact=contact_text, answer=""),
                 passages=[_ctx(p) for p in context],
                 source=contact.source if contact else None,
             )
