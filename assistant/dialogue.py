@@ -310,6 +310,8 @@ class Assistant:
         timings["classify"] = _ms(t)
         query = prediction.read or message  # retrieval reads the misspelt words corrected, like the classifier
         entities = extract(message, self.knowledge.products)
+        if not entities.skus and query != message:  # "Fjelro 2" read as "Fjellro 2"
+            entities.skus = extract(query, self.knowledge.products).skus
         if entities.order_numbers:
             sess.order_number = entities.order_numbers[-1]
             waiting, sess.waiting_for_order = sess.waiting_for_order, None
@@ -409,13 +411,24 @@ class Assistant:
             timings["retrieve"] = _ms(t)
             margin = self.settings.product_margin
             a = article.match if article else 0.0
-            if route == "recommend" and not (a >= self.settings.curated_threshold and a > product_match + margin):
+            if (
+                route == "recommend"
+                and len(entities.skus) != 1  # one product named: a question about it, not a request for ideas
+                and not (a >= self.settings.curated_threshold and a > product_match + margin)
+            ):
                 self._recommend(draft, sess)
             elif product is not None and (
                 bool(entities.skus)
                 and bool(_CATALOGUE_ASPECTS & set(asked_aspects(draft.query)))
                 or route == "product"
                 and not (a >= self.settings.curated_threshold and a > product_match + margin)
+                or route in ("product", "recommend")
+                and len(entities.skus) == 1
+                and not (a >= self.settings.curated_threshold and a > product_match + margin)
+                or route == "order"
+                and not sess.order_number
+                and bool(entities.skus)
+                and a < self.settings.curated_threshold
                 or route in ("clarify", "fallback", "knowledge")
                 and bool(entities.skus)
                 and product_match >= a

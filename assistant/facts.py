@@ -207,7 +207,15 @@ class FactPicker:
         if not order:
             return PickedFacts(lines=[], score=0.0, unknown=False)
         best = float(scores[order[0]])
-        chosen = [lines[i] for i in order[:3] if scores[i] >= max(self.threshold, best - self.spread)]
+        chosen = [lines[order[0]]]
+        covered = asked & content_words(lines[order[0]])
+        for i in order[1:]:  # more lines while they cover asked words the chosen ones do not ("and is it warm?")
+            if len(chosen) == 3 or scores[i] < max(self.threshold, best - self.spread):
+                break
+            adds = (asked & content_words(lines[i])) - covered
+            if adds or scores[i] >= best - self.spread / 3:
+                chosen.append(lines[i])
+                covered |= adds
         known = " ".join(lines + [product.name, product.category])
         uncovered = asked - content_words(known) - _OVERVIEW
         if best < self.threshold:

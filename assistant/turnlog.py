@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -164,6 +165,20 @@ class CuratedTurn(BaseModel):
         return self.curation.reply or (self.turn.reply if self.curation.approved else None)
 
 
+def _switch_to_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
+    """WAL mode; SQLite answers "locked" at once, without its busy handler, while another connection creates
+    the file or switches its mode, so wait and try again."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class TurnLog:
     """Append turns, record feedback, read them back."""
 
@@ -182,7 +197,7 @@ class TurnLog:
             except (OSError, sqlite3.Error) as err:
                 raise AssistantError(f"cannot open the turn log at {self.path}: {err}") from err
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(conn)
             conn.execute("PRAGMA synchronous=FULL")  # an acknowledged turn survives power loss too
             conn.execute("PRAGMA busy_timeout=30000")
             self._local.conn = conn

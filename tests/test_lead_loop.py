@@ -34,7 +34,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def install(shared_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """An installation of its own: a copy of the trained classifier (it gets retrained), the shared reply model."""
+    """An installation of its own: a copy of the trained classifier (it gets retrained), the shared other models."""
     data = tmp_path_factory.mktemp("lead")
     shared = ModelRegistry(shared_models / "models" / "intents")
     active = shared.active()
@@ -43,7 +43,8 @@ def install(shared_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Se
     registry.root.mkdir(parents=True)
     shutil.copytree(active, registry.root / active.name)
     registry.activate(active.name)
-    (data / "models" / "smollm2-135m-instruct").symlink_to(shared_models / "models" / "smollm2-135m-instruct")
+    for shared_kind in ("smollm2-135m-instruct", "sentiment"):
+        (data / "models" / shared_kind).symlink_to(shared_models / "models" / shared_kind)
     settings = Settings(data_dir=data)
     sync_knowledge(settings, progress=False)
     return settings
