@@ -33,7 +33,7 @@ def test_fact_lines_keep_the_catalogue_wording() -> None:
     [
         ("Jotunheimen", "Can I use crampons with the Jotunheimen boots?", "crampons"),
         ("Kilde", "how long does the kilde keep drinks hot?", "12 hours"),
-        ("Hardanger", "is the fur on the hood of the Hardanger real?", "faux-fur"),
+        ("Hardanger", "is the fur on the hood of the Hardanger real?", "faux"),
     ],
 )
 def test_the_line_that_answers_is_picked(picker: FactPicker, product: str, question: str, fact: str) -> None:
