@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from chromadb import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from assistant.models import minilm_dir
+
+RECENT = 64
+"""Single texts whose embeddings are kept (the messages of the last turns)."""
 
 
 @register_embedding_function
@@ -17,6 +22,8 @@ class MiniLMEmbedding(EmbeddingFunction[Documents]):
     def __init__(self, device: str = "cpu") -> None:
         self.device = device
         self._model: Any = None
+        self._recent: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
 
     def warm_up(self) -> None:
         if self._model is None:
@@ -26,10 +33,23 @@ class MiniLMEmbedding(EmbeddingFunction[Documents]):
 
     def __call__(self, input: Documents) -> Embeddings:
         self.warm_up()
-        vectors = self._model.encode(
-            list(input), batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        texts = list(input)
+        if len(texts) == 1:  # one turn embeds its message for several queries: do it once
+            with self._lock:
+                cached = self._recent.get(texts[0])
+            if cached is not None:
+                return [cached]
+        vectors = list(
+            self._model.encode(
+                texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
         )
-        return list(vectors)
+        if len(texts) == 1:
+            with self._lock:
+                self._recent[texts[0]] = vectors[0]
+                while len(self._recent) > RECENT:
+                    self._recent.popitem(last=False)
+        return vectors
 
     @staticmethod
     def name() -> str:
