@@ -18,6 +18,8 @@ kb_app = typer.Typer(no_args_is_help=True, help="The knowledge folder and its in
 logs_app = typer.Typer(no_args_is_help=True, help="The turn log.")
 app.add_typer(kb_app, name="kb")
 app.add_typer(logs_app, name="logs")
+shop_app = typer.Typer(no_args_is_help=True, help="The shop database: products, customers, orders, returns.")
+app.add_typer(shop_app, name="shop")
 
 
 def _fail(err: Exception) -> None:
@@ -38,6 +40,7 @@ def prepare_cmd() -> None:
         typer.secho(f"warning: {problem}", fg="yellow", err=True)
     typer.echo(f"knowledge index: {report.sync.summary()}")
     typer.echo(f"intent classifier: {report.classifier}{' (trained now)' if report.trained_classifier else ''}")
+    typer.echo(f"shop database: {report.shop}")
     typer.echo(f"ready in {report.seconds:.1f} s")
 
 
@@ -179,6 +182,67 @@ def logs_curated(out: Annotated[Path, typer.Option(help="JSONL file to write.")]
         for row in rows:
             fh.write(row.model_dump_json() + "\n")
     typer.echo(f"{len(rows)} curated turns -> {out}")
+
+
+@shop_app.command("demo")
+def shop_demo(
+    replace: Annotated[bool, typer.Option(help="Delete an existing shop database first.")] = False,
+    customers: Annotated[int, typer.Option(help="How many customers.")] = 220,
+    orders: Annotated[int, typer.Option(help="How many orders, the well-known demo orders included.")] = 1100,
+    seed: Annotated[int, typer.Option(help="Seed of the generator: the same seed gives the same shop.")] = 7,
+) -> None:
+    """Fill the shop database with demo customers and orders from the catalogue."""
+    from assistant.demo_shop import DEMO_FIXTURES, build_demo_shop
+
+    settings = Settings()
+    try:
+        counts = build_demo_shop(
+            settings.shop_db, settings.knowledge_dir, customers=customers, orders=orders, seed=seed, replace=replace
+        )
+    except AssistantError as err:
+        _fail(err)
+    typer.echo(f"{settings.shop_db}: " + ", ".join(f"{n} {table}" for table, n in counts.items()))
+    typer.echo("well-known demo orders:")
+    for number, description in DEMO_FIXTURES.items():
+        typer.echo(f"  {number}  {description}")
+
+
+@shop_app.command("import")
+def shop_import(
+    folder: Annotated[Path, typer.Argument(help="Folder with products.json or .csv, customers.json, orders.json.")],
+    strict: Annotated[bool, typer.Option(help="Abort without writing anything if any record is invalid.")] = False,
+) -> None:
+    """Load a shop's products, customers and orders (format: docs/shop-import.md); exit 1 on invalid records."""
+    from assistant.shop_import import import_shop
+
+    settings = Settings()
+    try:
+        report = import_shop(settings.shop_db, folder, settings.knowledge_dir, strict=strict)
+    except AssistantError as err:
+        _fail(err)
+    for problem in report.problems:
+        typer.secho(str(problem), fg="red", err=True)
+    for warning in report.warnings:
+        typer.secho(f"warning: {warning}", fg="yellow", err=True)
+    typer.echo(report.summary())
+    if report.catalogue_file:
+        typer.echo(f"catalogue: {report.catalogue_file} (run `python -m assistant kb sync` to index it)")
+    raise typer.Exit(1 if report.problems else 0)
+
+
+@shop_app.command("export")
+def shop_export(folder: Annotated[Path, typer.Argument(help="Folder to write the JSON files into.")]) -> None:
+    """Write the shop database as an import folder (products.json, customers.json, orders.json)."""
+    from assistant.shop_import import export_shop
+
+    path = Settings().shop_db
+    if not path.exists():
+        _fail(AssistantError(f"no shop database at {path}; run: python -m assistant shop demo"))
+    try:
+        counts = export_shop(path, folder)
+    except AssistantError as err:
+        _fail(err)
+    typer.echo(f"{counts['products']} products, {counts['customers']} customers, {counts['orders']} orders -> {folder}")
 
 
 def main() -> None:

@@ -675,8 +675,6 @@ def _generator(settings: Settings, adapter: Path | None) -> ReplyGenerator:
         dtype=settings.lm_dtype,
         max_new_tokens=settings.max_new_tokens,
         threads=settings.threads,
-        cache=settings.lm_cache,
-        compile=settings.lm_compile,
     )
 
 

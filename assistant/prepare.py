@@ -24,6 +24,7 @@ class PrepareReport(BaseModel):
     lm_ready_s: float
     adapter: str = ""
     sentiment: str = ""
+    shop: str = ""
     sync: SyncReport
     problems: list[LoadProblem]
     classifier: str
@@ -70,6 +71,19 @@ def ensure_sentiment(settings: Settings) -> str:
     return active.name
 
 
+def ensure_shop(settings: Settings) -> str:
+    """The shop database; the demo shop (built from the catalogue) when there is none yet."""
+    from assistant.demo_shop import build_demo_shop
+    from assistant.shopdb import ShopDB
+
+    if not settings.shop_db.exists():
+        build_demo_shop(settings.shop_db, settings.knowledge_dir)
+        return f"{settings.shop_db} (demo shop built now)"
+    with ShopDB(settings.shop_db) as db:
+        counts = db.counts()
+    return f"{settings.shop_db} ({counts['customers']} customers, {counts['orders']} orders)"
+
+
 def prepare(settings: Settings, progress: bool = True) -> PrepareReport:
     start = time.perf_counter()
     prepare_lm(settings.lm_dir)
@@ -77,6 +91,7 @@ def prepare(settings: Settings, progress: bool = True) -> PrepareReport:
     adapter = install_shipped_adapter(settings)
     sync, problems = sync_knowledge(settings, progress=progress)
     sentiment = ensure_sentiment(settings)
+    shop = ensure_shop(settings)
     registry = ModelRegistry(settings.models_dir / "intents")
     trained = False
     if registry.active() is None:
@@ -89,6 +104,7 @@ def prepare(settings: Settings, progress: bool = True) -> PrepareReport:
         lm_ready_s=round(lm_s, 1),
         adapter=adapter,
         sentiment=sentiment,
+        shop=shop,
         sync=sync,
         problems=problems,
         classifier=registry.active_version() or "",

@@ -112,6 +112,20 @@ def prompt_of(tokens: int) -> list[dict[str, str]]:
     return prompt.messages(shop_name=SHOP_NAME, question=question, passages=passages)
 
 
+def weight_bytes(model: object) -> int:
+    """Bytes of weights one decoding step reads: parameters, plus int8 weights packed inside quantised layers."""
+    import torch
+
+    total = sum(p.numel() * p.element_size() for p in model.parameters())  # type: ignore[attr-defined]
+    for module in model.modules():  # type: ignore[attr-defined]
+        if isinstance(module, torch.ao.nn.quantized.dynamic.Linear):
+            weight = module.weight()
+            total += weight.numel() * weight.element_size() + (
+                module.bias().numel() * 4 if module.bias() is not None else 0
+            )
+    return total
+
+
 def lm_speed(prompt_tokens: int = 400, new_tokens: int = 64, runs: int = 3) -> None:
     """First-token latency and decode speed per configuration, against the memory-bandwidth limit."""
     from assistant.generation import ReplyGenerator
@@ -122,10 +136,10 @@ def lm_speed(prompt_tokens: int = 400, new_tokens: int = 64, runs: int = 3) -> N
     bandwidth = read_bandwidth()
     print(f"memory read bandwidth: {bandwidth:.1f} GB/s")
     configs: dict[str, dict[str, object]] = {
-        "fp32 (baseline)": {"dtype": "float32"},
-        "bf16": {"dtype": "bfloat16"},
-        "bf16 static cache": {"dtype": "bfloat16", "cache": "static"},
-        "bf16 static + compile": {"dtype": "bfloat16", "compile": True},
+        "fp32 (baseline)": {"dtype": "float32", "prefix_cache": False},
+        "bf16": {"dtype": "bfloat16", "prefix_cache": False},
+        "int8": {"dtype": "int8", "prefix_cache": False},
+        "int8 + system cache": {"dtype": "int8"},  # what the app runs on CPU
     }
     header = ("prompt", 7), ("first ms", 10), ("tok/s", 8), ("limit tok/s", 13), ("of limit", 10), ("vs fp32", 9)
     print(f"{'configuration':<24}" + "".join(f"{h:>{w}}" for h, w in header))
@@ -133,7 +147,7 @@ def lm_speed(prompt_tokens: int = 400, new_tokens: int = 64, runs: int = 3) -> N
     for name, options in configs.items():
         gen = ReplyGenerator(settings.lm_dir, max_new_tokens=new_tokens, threads=settings.threads, **options)  # type: ignore[arg-type]
         gen.warm_up()
-        weights = sum(p.numel() * p.element_size() for p in gen._model.parameters())
+        weights = weight_bytes(gen._model)
         limit = bandwidth * 1e9 / weights
         t = time.perf_counter()
         for _ in range(2):  # warm-up (and compilation)

@@ -161,7 +161,9 @@ def _lm_rows(
     from assistant.retrieval import Retriever
 
     retriever = Retriever(KnowledgeIndex(settings.chroma_dir, settings.collection), top_k=settings.top_k)
-    generator = ReplyGenerator(settings.lm_dir, adapter_dir=adapter, device=settings.device, threads=settings.threads)
+    generator = ReplyGenerator(
+        settings.lm_dir, adapter_dir=adapter, device=settings.device, dtype=settings.lm_dtype, threads=settings.threads
+    )
     prompts = PromptLibrary(settings.prompts_dir)
     chats, contexts = [], []
     for item in items:

@@ -1,0 +1,132 @@
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from assistant.actions import ItemChange, OrderActions, Plan, PolicyError, Refusal, UnknownOrderError
+from assistant.demo_shop import build_demo_shop
+from assistant.settings import REPO_ROOT
+from assistant.shopdb import Address, ShopDB
+
+NOW = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("shop") / "shop.sqlite"
+    build_demo_shop(path, REPO_ROOT / "knowledge", customers=40, orders=120, now=NOW)
+    return path
+
+
+@pytest.fixture
+def actions(demo, tmp_path) -> OrderActions:  # type: ignore[no-untyped-def]
+    copy = tmp_path / "shop.sqlite"
+    src, dst = sqlite3.connect(demo), sqlite3.connect(copy)
+    src.backup(dst)
+    src.close(), dst.close()
+    return OrderActions(ShopDB(copy), now=lambda: NOW)
+
+
+def test_verification_needs_email_and_number_or_name_and_zip(actions) -> None:  # type: ignore[no-untyped-def]
+    order = actions.db.order(104233)
+    customer = actions.db.customer(order.customer_id)
+    assert actions.verify(104233, email=customer.email.upper()).id == customer.id
+    assert actions.verify(104233, name=customer.name.lower(), zip_code=order.delivery_address.zip).id == customer.id
+    assert actions.verify(104233, email="someone.else@example.com") is None
+    assert actions.verify(104233, name=customer.name) is None  # a name alone proves nothing
+    assert actions.verify(104233, name="Max Mustermann", zip_code=order.delivery_address.zip) is None
+    assert actions.verify(999999, email=customer.email) is None
+
+
+def test_cancel_a_pending_order_restores_stock_refunds_and_audits(actions) -> None:  # type: ignore[no-untyped-def]
+    order = actions.db.order(104250)
+    assert order.status == "pending"
+    item = order.items[0]
+    stock = actions.db.variant_stock(item.sku, item.color, item.size)
+    plan = actions.plan_cancel(104250, reason="ordered twice")
+    assert isinstance(plan, Plan) and "104250" in plan.summary
+    assert actions.db.order(104250).status == "pending"  # planning writes nothing
+    result = actions.apply(plan, actor="assistant", turn_id="t1", session_id="s1")
+    after = actions.db.order(104250)
+    assert after.status == "cancelled" and after.cancel_reason == "ordered twice"
+    assert after.refunds[-1].amount == order.total and after.refunds[-1].method == order.payment_method
+    assert actions.db.variant_stock(item.sku, item.color, item.size) == stock + sum(
+        i.quantity for i in order.items if (i.sku, i.color, i.size) == (item.sku, item.color, item.size)
+    )
+    row = actions.db.connect().execute("SELECT * FROM audit WHERE id = ?", (result.audit_id,)).fetchone()
+    assert row["action"] == "cancel" and row["turn_id"] == "t1" and row["actor"] == "assistant"
+    assert json.loads(row["before"])["status"] == "pending" and json.loads(row["after"])["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("order_id, words", [(104233, "dispatched"), (104156, "delivered"), (104146, "already")])
+def test_cancel_is_refused_after_dispatch(actions, order_id, words) -> None:  # type: ignore[no-untyped-def]
+    refusal = actions.plan_cancel(order_id)
+    assert isinstance(refusal, Refusal) and words in refusal.reason
+
+
+def test_address_change_only_while_pending(actions) -> None:  # type: ignore[no-untyped-def]
+    new = Address(street="Lindenallee 7", zip="20259", city="Hamburg", country="DE")
+    assert isinstance(actions.plan_change_address(104247, new), Refusal)  # in the warehouse
+    plan = actions.plan_change_address(104250, new)
+    assert isinstance(plan, Plan) and "Lindenallee 7" in plan.summary
+    actions.apply(plan, actor="assistant")
+    assert actions.db.order(104250).delivery_address.street == "Lindenallee 7"
+
+
+def test_item_change_checks_the_variant_and_its_stock(actions) -> None:  # type: ignore[no-untyped-def]
+    order = actions.db.order(104250)
+    item = order.items[0]
+    variants = actions.db.variants(item.sku)
+    other = next((v for v in variants if v.stock > 0 and (v.color, v.size) != (item.color, item.size)), None)
+    empty = next((v for v in variants if v.stock == 0), None)
+    assert isinstance(actions.plan_change_item(104250, ItemChange(line=item.line, color="Neon Plaid")), Refusal)
+    if empty is not None:
+        refused = actions.plan_change_item(104250, ItemChange(line=item.line, color=empty.color, size=empty.size))
+        assert isinstance(refused, Refusal) and "stock" in refused.reason
+    if other is not None:
+        plan = actions.plan_change_item(
+            104250, ItemChange(line=item.line, color=other.color, size=other.size, quantity=1)
+        )
+        assert isinstance(plan, Plan)
+        actions.apply(plan, actor="assistant")
+        changed = actions.db.order(104250).items[0]
+        assert (changed.color, changed.size, changed.quantity) == (other.color, other.size, 1)
+        assert actions.db.variant_stock(item.sku, other.color, other.size) == other.stock - 1
+
+
+def test_returns_only_within_the_window(actions) -> None:  # type: ignore[no-untyped-def]
+    late = actions.plan_return(103750)
+    assert isinstance(late, Refusal) and "window ended" in late.reason
+    assert isinstance(actions.plan_return(104233), Refusal)  # not delivered yet
+    plan = actions.plan_return(104156, reason="too small")
+    assert isinstance(plan, Plan)
+    actions.apply(plan, actor="assistant")
+    order = actions.db.order(104156)
+    assert order.returns[-1].status == "registered" and order.returns[-1].reason == "too small"
+    again = actions.plan_return(104156)
+    assert isinstance(again, Refusal) and "already returned" in again.reason
+
+
+def test_a_confirmed_plan_is_checked_again_when_applied(actions) -> None:  # type: ignore[no-untyped-def]
+    plan = actions.plan_cancel(104250)
+    assert isinstance(plan, Plan)
+    actions.db.connect().execute("UPDATE orders SET status = 'shipped' WHERE id = 104250")
+    with pytest.raises(PolicyError, match="cannot be cancelled"):
+        actions.apply(plan, actor="assistant")
+    assert actions.db.connect().execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 0
+
+
+def test_status_and_refund_status_read_the_order(actions) -> None:  # type: ignore[no-untyped-def]
+    order = actions.db.order(104233)
+    text = actions.status(104233)
+    assert order.fulfilment.tracking_number in text and order.fulfilment.carrier in text
+    assert "refunded" in actions.refund_status(103958)
+    with pytest.raises(UnknownOrderError):
+        actions.status(999998)
+
+
+def test_the_window_follows_the_clock(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    late = OrderActions(ShopDB(demo), now=lambda: NOW + timedelta(days=2))
+    assert isinstance(late.plan_return(103917), Refusal)  # closes tomorrow, seen two days on
