@@ -145,6 +145,8 @@ class OrderActions:
         elif order.status == "shipped" and parcel:
             last = parcel.last_event
             when = f", expected on {parcel.expected_delivery:%a %d %b}" if parcel.expected_delivery else ""
+            if parcel.expected_delivery and parcel.expected_delivery < self.now().date():
+                when += ", so it is late"
             seen = f" Last update: {last.description or last.status} ({last.at:%d %b %H:%M})." if last else ""
             lines.append(
                 f"It was dispatched on {parcel.shipped_at:%d %b} with {parcel.carrier}, "

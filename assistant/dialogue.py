@@ -20,6 +20,7 @@ import uuid
 from collections import OrderedDict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -32,16 +33,18 @@ from assistant.errors import AssistantError, ModelMissingError
 from assistant.facts import FactPicker
 from assistant.generation import Generation, ReplyGenerator
 from assistant.guard import is_injection
+from assistant.hours import OpeningHours
 from assistant.index import Hit, KnowledgeIndex
 from assistant.intents import IntentClassifier, IntentPrediction
 from assistant.knowledge import KnowledgeBase, Passage, Product, load_knowledge
+from assistant.orderdesk import INTENT_TASKS, DeskReply, DeskState, OrderDesk, is_yes
 from assistant.prompts import PromptLibrary
 from assistant.registry import ModelRegistry
 from assistant.retrieval import Retrieved, Retriever
 from assistant.sentiment import Sentiment, SentimentModel
 from assistant.settings import Settings
 from assistant.taxonomy import OUT_OF_SCOPE, Taxonomy, load_taxonomy
-from assistant.turnlog import TurnLog, TurnRecord
+from assistant.turnlog import Ticket, TurnLog, TurnRecord
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +61,11 @@ Strategy = Literal[
     "extractive",
     "dont_know",
     "empty",
+    "order",
 ]
 _CATALOGUE_ASPECTS = {"care", "material", "weight"}
 """Asked about a named product, these are answered from its catalogue entry, not from a general FAQ."""
+_ASKS_FOR_PERSON = re.compile(r"\b(person|human|agent|someone|somebody|colleague|staff|manager|real)\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
 
@@ -100,6 +105,10 @@ class Reply(BaseModel):
     prompt: str | None = None
     notices: list[str] = []
     sentiment: Sentiment | None = None
+    ticket: str | None = None
+    """The line about the handoff ticket (number, when a person answers), when the turn opened or updated one."""
+    order: DeskReply | None = None
+    """What the order desk did this turn (asked, verified, confirmed, changed, refused), when it took the turn."""
 
 
 @dataclass
@@ -114,6 +123,11 @@ class Session:
     """The order question asked before the customer gave the order number."""
     waiting_query: str = ""
     """Its words, to retrieve the answer with once the number comes."""
+    desk: DeskState = field(default_factory=DeskState)
+    misses: int = 0
+    """Turns in a row the assistant could not answer; the second hands over to a person."""
+    strategies: deque[str] = field(default_factory=lambda: deque(maxlen=20))
+    """The order being looked up or changed: its details, proof of identity, the change awaiting a yes."""
 
 
 @dataclass
@@ -165,8 +179,10 @@ class Assistant:
         knowledge: KnowledgeBase,
         taxonomy: Taxonomy,
         sentiment: SentimentModel,
+        desk: OrderDesk | None = None,
     ) -> None:
         self.settings = settings
+        self.desk = desk
         self.classifier = classifier
         self.retriever = retriever
         self.generator = generator
@@ -175,6 +191,7 @@ class Assistant:
         self.knowledge = knowledge
         self.taxonomy = taxonomy
         self.sentiment = sentiment
+        self.hours = _opening_hours(knowledge)
         self._passages: dict[str, Passage] = {p.id: p for p in knowledge.passages()}
         self.retriever.use_passages(list(self._passages.values()))
         self.facts = FactPicker(retriever.index.embedder, threshold=settings.fact_threshold)
@@ -217,6 +234,7 @@ class Assistant:
             knowledge=knowledge,
             taxonomy=load_taxonomy(settings.taxonomy_file),
             sentiment=sentiment,
+            desk=_desk(settings),
         )
         if warm:
             bot.warm_up()
@@ -241,6 +259,7 @@ class Assistant:
         self._passages = {p.id: p for p in knowledge.passages()}
         self.retriever.use_passages(list(self._passages.values()))
         self.knowledge = knowledge
+        self.hours = _opening_hours(knowledge)
 
     def passage(self, passage_id: str) -> Passage | None:
         """A knowledge passage by id (what a reply's sources name)."""
@@ -315,7 +334,7 @@ class Assistant:
         if entities.order_numbers:
             sess.order_number = entities.order_numbers[-1]
             waiting, sess.waiting_for_order = sess.waiting_for_order, None
-            if waiting is not None and self.taxonomy.route(prediction.label) != "order":
+            if waiting is not None and (self.taxonomy.route(prediction.label) != "order" or len(message.split()) <= 6):
                 prediction = waiting  # "it's 104233" answers the question we asked
             if waiting is not None and len(message.split()) <= 6:
                 query = sess.waiting_query or query  # the number alone: retrieve for the question it answers
@@ -338,11 +357,34 @@ class Assistant:
 
         draft = _Draft(query=query, upset=upset)
         rescue = "injection" not in notices
-        stream = self._answer(route_name, prediction, message, sess, entities, draft, timings, rescue)
+        desk_reply = None
+        if self._desk_takes(sess, message, prediction, entities, route_name, "injection" in notices):
+            assert self.desk is not None
+            t = time.perf_counter()
+            desk_reply = self.desk.run(
+                sess.desk, message, prediction.label, entities.order_numbers, turn_id=turn_id, session_id=session_id
+            )
+            timings["order"] = _ms(t)
+            sess.waiting_for_order = None
+            draft.text, draft.strategy, draft.handoff = desk_reply.text, "order", desk_reply.handoff
+            stream: Iterator[str] = iter([draft.text])
+        else:
+            stream = self._answer(route_name, prediction, message, sess, entities, draft, timings, rescue)
         shown = ""
         for piece in stream:
             shown += piece
             yield shown
+        sess.misses = sess.misses + 1 if draft.strategy in ("dont_know", "clarify") else 0
+        if sess.misses >= 2 and not draft.handoff:
+            draft.text, draft.handoff = f"{draft.text}\n\n{responses.render('unsolved')}", True
+            notices.append("unsolved")
+        ticket_text = ""
+        if draft.handoff:
+            sess.misses = 0
+            ticket_text = self._ticket(sess, session_id, turn_id, message, prediction, draft, feeling, notices)
+            if ticket_text:
+                draft.text = f"{draft.text}\n\n{ticket_text}"
+                yield draft.text
         if "truncated" in notices:
             draft.text = f"{draft.text}\n\n_{responses.render('truncated', limit=self.settings.max_message_chars)}_"
         timings["total"] = _ms(start)
@@ -365,10 +407,13 @@ class Assistant:
             faithful=draft.faithful,
             regenerated=draft.retried,
             sentiment=feeling,
+            order=desk_reply,
+            ticket=ticket_text or None,
             prompt=self.prompts.tag if gen else None,
             notices=notices,
         )
         sess.history.append((message, draft.text))
+        sess.strategies.append(draft.strategy if not desk_reply else f"order:{desk_reply.action}")
         self._log(reply, message, draft, timings)
         yield reply
 
@@ -377,6 +422,38 @@ class Assistant:
         return self.turn_log.set_feedback(turn_id, 1 if liked else -1)
 
     # --- routes -----------------------------------------------------------------
+
+    def _desk_takes(
+        self, sess: Session, message: str, prediction: IntentPrediction, entities: Entities, route: str, injection: bool
+    ) -> bool:
+        """Whether the order desk answers this turn; a task it cannot continue is dropped (a pending change too)."""
+        if self.desk is None:
+            return False
+        state = sess.desk
+        if (
+            route == "handoff"
+            and state.busy
+            and state.plan is None
+            and not _ASKS_FOR_PERSON.search(message)
+            and prediction.label != "complaint"
+            and self.desk.expects(state, message, entities.order_numbers)
+        ):
+            return True  # "Sophie Hofer, 1110" or "a 41 please" answers the desk's question, whatever it sounds like
+        if route == "handoff" or injection:
+            state.task, state.plan = None, None  # an angry "no!", a request for a person: nothing is changed
+            return False
+        if state.plan is not None:
+            return True  # the answer to "shall I go ahead?": only an explicit yes changes the order
+        if state.busy and not (
+            prediction.label in INTENT_TASKS
+            or self.desk.expects(state, message, entities.order_numbers)
+            or is_yes(message)  # "yes" to a question the desk asked: it asks again
+            or route in ("clarify", "fallback")
+        ):
+            state.task = None  # the customer moved on to another question
+        if not state.busy and sess.waiting_for_order is not None and entities.order_numbers:
+            return prediction.label in INTENT_TASKS
+        return self.desk.takes(state, prediction.label, entities.order_numbers, self.taxonomy.route(prediction.label))
 
     def _answer(
         self,
@@ -620,6 +697,62 @@ class Assistant:
             return None
         return got[0].model_copy(update={"score": self.retriever.index.score(message, got[0].id)})
 
+    def _ticket(
+        self,
+        sess: Session,
+        session_id: str,
+        turn_id: str,
+        message: str,
+        prediction: IntentPrediction,
+        draft: _Draft,
+        feeling: Sentiment,
+        notices: list[str],
+    ) -> str:
+        """Queue the conversation for a person (one open ticket per session); what the customer is told about it."""
+        if "unsolved" in notices:
+            reason = "not answered twice"
+        elif draft.strategy == "order":
+            reason = "identity not confirmed"
+        elif prediction.label == "human_agent":
+            reason = "asked for a person"
+        elif prediction.label == "complaint":
+            reason = "complaint"
+        else:
+            reason = "frustration" if draft.upset else "asked for a person"
+        order = sess.desk.order_id or sess.order_number
+        proven = " (identity confirmed)" if sess.desk.order_id in sess.desk.verified else ""
+        tried = [
+            f"- customer: {_short(said)} -> {strategy}: {_short(answered)}"
+            for (said, answered), strategy in zip(list(sess.history)[-5:], list(sess.strategies)[-5:], strict=False)
+        ]
+        summary = "\n".join(
+            [
+                f"Reason: {reason}. Intent: {prediction.label} ({prediction.confidence:.2f}). "
+                f"Order: {order or 'none given'}{proven}. "
+                f"Sentiment: {feeling.label} ({feeling.score:+.2f}).",
+                "Tried:",
+                *tried,
+                f"- customer: {_short(message)} -> handed over",
+            ]
+        )
+        try:
+            ticket = self.turn_log.open_ticket(
+                Ticket(
+                    session_id=session_id,
+                    turn_id=turn_id,
+                    reason=reason,
+                    intent=prediction.label,
+                    order_id=str(order) if order else None,
+                    sentiment=feeling.label,
+                    summary=summary,
+                )
+            )
+        except AssistantError as err:
+            log.error("handoff ticket not saved: %s", err)
+            return ""
+        when = self.hours.when(datetime.now(UTC)) if self.hours else ""
+        return self.prompts.responses.render("ticket", ticket=ticket.id, when=when)
+
     # --- logging ----------------------------------------------------------------
 
     def _log(self, reply: Reply, message: str, draft: _Draft, timings: dict[str, float]) -> None:
@@ -676,6 +809,34 @@ def _generator(settings: Settings, adapter: Path | None) -> ReplyGenerator:
         max_new_tokens=settings.max_new_tokens,
         threads=settings.threads,
     )
+
+
+def _desk(settings: Settings) -> OrderDesk | None:
+    """The order desk on the shop database; None (order questions get general answers) when there is none."""
+    if not settings.shop_db.exists():
+        log.warning("no shop database at %s: order lookups are off; run: python -m assistant prepare", settings.shop_db)
+        return None
+    from assistant.actions import OrderActions
+    from assistant.shopdb import ShopDB
+
+    return OrderDesk(OrderActions(ShopDB(settings.shop_db)))
+
+
+def _opening_hours(knowledge: KnowledgeBase) -> OpeningHours | None:
+    """Customer-service hours from the contact policy; None (handoffs promise no time) when it states none."""
+    article = knowledge.article("customer-service")
+    if article is None:
+        return None
+    try:
+        return OpeningHours.from_text(article.body)
+    except AssistantError as err:
+        log.warning("knowledge customer-service: %s", err)
+        return None
+
+
+def _short(text: str, n: int = 140) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _as_passage(hit: Hit) -> Passage:

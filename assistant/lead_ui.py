@@ -39,6 +39,9 @@ TURN_COLUMNS = ["time", "intent", "conf.", "strategy", "flags", "message", "repl
 ALL = "(all)"
 
 
+TICKET_COLUMNS = ["ticket", "opened (UTC)", "status", "reason", "intent", "order", "sentiment", "summary"]
+
+
 def _safe(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Run a handler; a user-caused error shows as one line on the page, anything else is logged too."""
 
@@ -439,6 +442,20 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
                     elem_id="gaps-table",
                     column_widths=["7%", "7%", "24%", "7%", "17%", "13%", "25%"],
                 )
+            with gr.Tab("Handoff queue"):
+                gr.Markdown(
+                    "Conversations the assistant handed to a person, oldest first, each with a summary "
+                    "(reason, intent, order, sentiment, what was tried). Close a ticket once it is dealt with."
+                )
+                with gr.Row():
+                    show_closed = gr.Checkbox(False, label="Show closed tickets too")
+                    queue_refresh = gr.Button("Refresh")
+                    ticket_no = gr.Number(None, label="Ticket", precision=0)
+                    close_btn = gr.Button("Close ticket", variant="primary")
+                queue_note = gr.Markdown()
+                queue_table = gr.Dataframe(
+                    headers=TICKET_COLUMNS, interactive=False, wrap=True, max_height=520, elem_id="ticket-table"
+                )
             with gr.Tab("Training"):
                 with gr.Row():
                     kind = gr.Radio(["intents", "replies"], value="intents", label="Model")
@@ -495,14 +512,51 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
         job_outputs = [progress, job_log, comparison, timer]
         version_outputs = [versions_table, version_pick]
 
+        def queue_view(closed: bool) -> tuple[pd.DataFrame, str]:
+            tickets = bot.turn_log.tickets(None if closed else "open")
+            rows = [
+                [
+                    t.id,
+                    t.created_at[:16].replace("T", " "),
+                    t.status,
+                    t.reason,
+                    t.intent,
+                    t.order_id,
+                    t.sentiment,
+                    t.summary,
+                ]
+                for t in tickets
+            ]
+            waiting = sum(t.status == "open" for t in tickets)
+            return pd.DataFrame(rows, columns=TICKET_COLUMNS), f"**{waiting} open ticket(s)**"
+
+        def close_ticket(number: float | None, closed: bool) -> tuple[pd.DataFrame, str]:
+            if number is None:
+                return queue_view(closed)[0], "Enter the number of the ticket to close."
+            done = bot.turn_log.close_ticket(int(number), by="support lead")
+            table, head = queue_view(closed)
+            return table, (f"Ticket {int(number)} closed. " if done else f"No open ticket {int(number)}. ") + head
+
+        queue_refresh.click(_safe(queue_view), [show_closed], [queue_table, queue_note], api_name="lead_tickets")
+        show_closed.change(_safe(queue_view), [show_closed], [queue_table, queue_note], api_visibility="private")
+        close_btn.click(
+            _safe(close_ticket), [ticket_no, show_closed], [queue_table, queue_note], api_name="lead_close_ticket"
+        )
+
         def first_view(days: int, *filters: Any) -> tuple[Any, ...]:
             """Everything the page shows on opening, in one request (the page must be up within 2 s)."""
-            return (*load_dashboard(days), *search_turns(*filters), *job_view(), *versions("intents"))
+            return (
+                *load_dashboard(days),
+                *search_turns(*filters),
+                *job_view(),
+                *versions("intents"),
+                *queue_view(False),
+            )
 
         lead.load(
             _safe(first_view),
             [window, *search_inputs],
-            [*board_outputs, table, found, *job_outputs, *version_outputs],
+            [*board_outputs, table, found, *job_outputs, *version_outputs, queue_table, queue_note],
             api_name="lead_open",
             queue=False,
         )

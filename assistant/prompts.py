@@ -35,6 +35,8 @@ RESPONSE_VARS = {
     "unreadable": set(),
     "truncated": {"limit"},
     "offer_human": {"shop_name"},
+    "unsolved": {"shop_name"},
+    "ticket": {"ticket", "when"},
 }
 
 

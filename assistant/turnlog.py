@@ -91,6 +91,49 @@ def m003_sentiment(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE turns ADD COLUMN sentiment_label TEXT")
 
 
+@migration
+def m004_tickets(db: sqlite3.Connection) -> None:
+    """Handoff tickets: the queue a person works through, each with a summary so the customer need not repeat."""
+    db.execute(
+        """
+        CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at TEXT NOT NULL,
+            session_id TEXT NOT NULL,
+            turn_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            intent TEXT,
+            order_id TEXT,
+            sentiment TEXT,
+            summary TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+            closed_at TEXT,
+            closed_by TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX tickets_status ON tickets(status, created_at)")
+
+
+class Ticket(BaseModel):
+    """A conversation handed to a person, with what they need to pick it up."""
+
+    id: int | None = None
+    created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    session_id: str
+    turn_id: str
+    reason: str
+    """Why: asked for a person, complaint, frustration, failed identity checks, not understood twice."""
+    intent: str | None = None
+    order_id: str | None = None
+    sentiment: str | None = None
+    summary: str
+    """Intent, order and what was tried, turn by turn."""
+    status: str = "open"
+    closed_at: str | None = None
+    closed_by: str | None = None
+
+
 class TurnRecord(BaseModel):
     """One logged turn: everything needed to learn from it later."""
 
@@ -253,6 +296,47 @@ class TurnLog:
         marks = ", ".join(f":{k}" for k in row)
         with self._tx() as db:
             db.execute(f"INSERT INTO turns ({cols}) VALUES ({marks})", row)
+
+    def open_ticket(self, ticket: Ticket) -> Ticket:
+        """Put a handoff in the queue; an open ticket of the same session is updated instead of doubled."""
+        self.warm_up()
+        with self._tx() as db:
+            found = db.execute(
+                "SELECT id FROM tickets WHERE session_id = ? AND status = 'open'", (ticket.session_id,)
+            ).fetchone()
+            data = ticket.model_dump(exclude={"id"})
+            if found:
+                db.execute(
+                    "UPDATE tickets SET turn_id = :turn_id, reason = :reason, intent = :intent, order_id = :order_id, "
+                    "sentiment = :sentiment, summary = :summary WHERE id = :id",
+                    {**data, "id": found[0]},
+                )
+                return ticket.model_copy(update={"id": found[0]})
+            cur = db.execute(
+                f"INSERT INTO tickets ({', '.join(data)}) VALUES ({', '.join(':' + k for k in data)})", data
+            )
+            return ticket.model_copy(update={"id": cur.lastrowid})
+
+    def tickets(self, status: str | None = "open", limit: int = 200) -> list[Ticket]:
+        """The handoff queue, oldest first (or every ticket, newest first, with ``status=None``)."""
+        self.warm_up()
+        if status is None:
+            rows = self._connect().execute("SELECT * FROM tickets ORDER BY id DESC LIMIT ?", (limit,))
+        else:
+            rows = self._connect().execute(
+                "SELECT * FROM tickets WHERE status = ? ORDER BY id LIMIT ?", (status, limit)
+            )
+        return [Ticket.model_validate(dict(r)) for r in rows]
+
+    def close_ticket(self, ticket_id: int, by: str) -> bool:
+        """Mark a ticket done; False when there is no open ticket with that number."""
+        self.warm_up()
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE tickets SET status = 'closed', closed_at = ?, closed_by = ? WHERE id = ? AND status = 'open'",
+                (datetime.now(UTC).isoformat(timespec="seconds"), by, ticket_id),
+            )
+            return cur.rowcount == 1
 
     def set_feedback(self, turn_id: str, value: int) -> bool:
         """Store thumbs up (1) or down (-1) for a turn; False if the turn is unknown."""

@@ -197,6 +197,7 @@ def _assistant_runner(settings: Settings, adapter: Path | None, log: Path) -> Ru
     def run(question: str) -> tuple[str, str, str]:
         reply = bot.respond(question, session_id=f"eval-{next(counter)}")
         context = "\n".join(p.text for s in reply.sources if (p := bot.passage(s.id)))
+        context += f"\n{reply.ticket}" if reply.ticket else ""  # the ticket number and hours are the system's own
         return reply.text, context, reply.strategy
 
     return run

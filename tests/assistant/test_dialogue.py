@@ -127,3 +127,22 @@ def test_uncovered_question_goes_through_the_language_model(prepared, tmp_path) 
     if reply.strategy == "extractive":  # the check caught invented wording: the shop's own text is shown
         assert reply.faithful is False and logged.unsupported
         assert "Klarna" in reply.text or "PayPal" in reply.text
+
+
+def test_a_handoff_queues_a_ticket_with_a_summary(bot: Assistant) -> None:
+    bot.respond("Where is my order 104233?", session_id="ticket-1")
+    reply = bot.respond("I want to talk to a real person now", session_id="ticket-1")
+    assert reply.handoff and "ticket #" in reply.text
+    ticket = next(t for t in bot.turn_log.tickets() if t.session_id == "ticket-1")
+    assert ticket.reason == "asked for a person" and ticket.turn_id == reply.turn_id
+    assert "104233" in ticket.summary and "Where is my order 104233?" in ticket.summary
+    assert bot.hours is not None and bot.hours.days  # the contact policy's opening hours
+
+
+def test_two_unanswered_turns_in_a_row_hand_over(bot: Assistant) -> None:
+    first = bot.respond("Do you sell glacier sunglasses?", session_id="misses")
+    assert first.strategy == "dont_know" and not first.handoff
+    second = bot.respond("Do you sell climbing ropes and harnesses?", session_id="misses")
+    assert second.strategy == "dont_know" and second.handoff and "ticket #" in second.text
+    ticket = next(t for t in bot.turn_log.tickets() if t.session_id == "misses")
+    assert ticket.reason == "not answered twice" and "glacier sunglasses" in ticket.summary

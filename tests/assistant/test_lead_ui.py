@@ -20,7 +20,7 @@ import pytest
 from assistant.lead_auth import PASSWORD_FILE
 from assistant.prepare import sync_knowledge
 from assistant.settings import REPO_ROOT, Settings
-from assistant.turnlog import TurnLog, TurnRecord
+from assistant.turnlog import Ticket, TurnLog, TurnRecord
 
 pytestmark = pytest.mark.integration
 
@@ -74,6 +74,9 @@ def install(shared_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Se
     log = TurnLog(settings.log_path)
     for record in logged_turns(220):
         log.append(record)
+    log.open_ticket(
+        Ticket(session_id="angry-1", turn_id="t-angry", reason="complaint", intent="complaint", summary="Boots leak")
+    )
     return settings
 
 
@@ -133,6 +136,16 @@ def test_filters_and_a_correction_beside_the_turn(lead: object, install: Setting
     curated = [c for c in log.curated() if c.turn.id == turn_id]
     assert curated[0].intent == "return_exchange" and curated[0].reply == "You have 30 days."
     assert log.get(turn_id).intent == "complaint"  # type: ignore[union-attr]
+
+
+def test_the_handoff_queue_shows_and_closes_tickets(lead: object) -> None:
+    table, note = lead.predict(False, api_name="/lead_tickets")  # type: ignore[attr-defined]
+    rows = table["data"]
+    assert "1 open ticket" in note and rows[0][3] == "complaint" and rows[0][7] == "Boots leak"
+    table, note = lead.predict(rows[0][0], False, api_name="/lead_close_ticket")  # type: ignore[attr-defined]
+    assert "closed" in note and table["data"] == []
+    table, _ = lead.predict(True, api_name="/lead_tickets")  # type: ignore[attr-defined]
+    assert table["data"][0][2] == "closed"
 
 
 def test_user_errors_are_one_line(lead: object) -> None:

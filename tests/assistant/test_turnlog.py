@@ -148,3 +148,17 @@ def test_lead_edits_while_customers_chat(tmp_path: Path) -> None:
     assert not errors
     assert log.count() == 20 + 4 * 50
     assert len(log.curated()) == 20 and all(c.turn.intent == "greeting" for c in log.curated())
+
+
+def test_handoff_tickets_queue_one_per_session_and_close(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from assistant.turnlog import Ticket
+
+    log = TurnLog(tmp_path / "t.sqlite")
+    first = log.open_ticket(Ticket(session_id="s1", turn_id="a", reason="complaint", summary="one"))
+    again = log.open_ticket(Ticket(session_id="s1", turn_id="b", reason="asked for a person", summary="two"))
+    other = log.open_ticket(Ticket(session_id="s2", turn_id="c", reason="complaint", summary="three"))
+    assert first.id == again.id != other.id
+    assert [(t.id, t.summary) for t in log.tickets()] == [(first.id, "two"), (other.id, "three")]
+    assert log.close_ticket(first.id, by="lead") and not log.close_ticket(first.id, by="lead")
+    assert [t.id for t in log.tickets()] == [other.id]
+    assert log.tickets(status=None)[-1].closed_by == "lead"
