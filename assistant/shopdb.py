@@ -20,7 +20,7 @@ import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -30,7 +30,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assistant.errors import AssistantError
-from assistant.turnlog import _switch_to_wal
+from assistant.sqlite_store import apply_migrations, switch_to_wal, write_transaction
 
 RETURN_DAYS = 30
 """Days after delivery within which a return can be registered (returns policy)."""
@@ -569,7 +569,7 @@ class ShopDB:
                 raise AssistantError(f"cannot open the shop database at {self.path}: {err}") from err
             conn.row_factory = sqlite3.Row
             try:
-                _switch_to_wal(conn)
+                switch_to_wal(conn)
             except sqlite3.DatabaseError as err:
                 conn.close()
                 raise AssistantError(f"{self.path} is not a usable SQLite database: {err}") from err
@@ -610,39 +610,12 @@ class ShopDB:
         with self._tx() as db:
             yield db
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        conn = self._raw()
-        if conn.in_transaction:
-            yield conn
-            return
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            yield conn
-            conn.execute("COMMIT")
-        except sqlite3.OperationalError as err:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            if "full" in str(err).lower():
-                raise AssistantError(f"shop database {self.path}: the disk is full") from err
-            raise AssistantError(f"shop database {self.path}: {err}") from err
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self._raw(), f"shop database {self.path}")
 
     def migrate(self) -> list[str]:
         """Apply the migrations not applied yet; returns their names."""
-        applied_now = []
-        with self._tx() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-            done = {r[0] for r in db.execute("SELECT name FROM _migrations")}
-            for name, fn in MIGRATIONS:
-                if name not in done:
-                    fn(db)
-                    db.execute("INSERT INTO _migrations VALUES (?, ?)", (name, iso(datetime.now(UTC))))
-                    applied_now.append(name)
-        return applied_now
+        return apply_migrations(self._raw(), MIGRATIONS, f"shop database {self.path}")
 
     def applied(self) -> list[str]:
         """Names of the applied migrations."""

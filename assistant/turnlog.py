@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from assistant.errors import AssistantError
+from assistant.sqlite_store import apply_migrations, switch_to_wal, write_transaction
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = []
 
@@ -208,20 +208,6 @@ class CuratedTurn(BaseModel):
         return self.curation.reply or (self.turn.reply if self.curation.approved else None)
 
 
-def _switch_to_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
-    """WAL mode; SQLite answers "locked" at once, without its busy handler, while another connection creates
-    the file or switches its mode, so wait and try again."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as err:
-            if "locked" not in str(err) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
-
-
 class TurnLog:
     """Append turns, record feedback, read them back."""
 
@@ -240,7 +226,7 @@ class TurnLog:
             except (OSError, sqlite3.Error) as err:
                 raise AssistantError(f"cannot open the turn log at {self.path}: {err}") from err
             conn.row_factory = sqlite3.Row
-            _switch_to_wal(conn)
+            switch_to_wal(conn)
             conn.execute("PRAGMA synchronous=FULL")  # an acknowledged turn survives power loss too
             conn.execute("PRAGMA busy_timeout=30000")
             self._local.conn = conn
@@ -252,38 +238,12 @@ class TurnLog:
                 self.migrate()
                 self._ready = True
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            yield conn
-            conn.execute("COMMIT")
-        except sqlite3.OperationalError as err:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            if "full" in str(err).lower():
-                raise AssistantError(f"turn log {self.path}: the disk is full") from err
-            raise AssistantError(f"turn log {self.path}: {err}") from err
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self._connect(), f"turn log {self.path}")
 
     def migrate(self) -> list[str]:
         """Apply the migrations not applied yet; returns their names."""
-        applied_now = []
-        with self._tx() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-            done = {r[0] for r in db.execute("SELECT name FROM _migrations")}
-            for name, fn in MIGRATIONS:
-                if name not in done:
-                    fn(db)
-                    db.execute(
-                        "INSERT INTO _migrations VALUES (?, ?)", (name, datetime.now(UTC).isoformat(timespec="seconds"))
-                    )
-                    applied_now.append(name)
-        return applied_now
+        return apply_migrations(self._connect(), MIGRATIONS, f"turn log {self.path}")
 
     def applied(self) -> list[str]:
         self.warm_up()
