@@ -37,7 +37,8 @@ def _free_port() -> int:
 def logged_turns(n: int, seed: int = 7) -> list[TurnRecord]:
     """Turns spread over two weeks with the mix of outcomes a real log has."""
     rng = random.Random(seed)
-    start = datetime.now(UTC) - timedelta(days=13)
+    # from midnight 14 days ago: a turn's minutes never carry it into the next day, whatever the time of the run
+    start = (datetime.now(UTC) - timedelta(days=14)).replace(hour=0, minute=0, second=0, microsecond=0)
     out = []
     for i in range(n):
         strategy = rng.choice(STRATEGIES)
