@@ -130,17 +130,6 @@ def catalogue_answer(product: Product, question: str, details: Sequence[str] = (
     return " ".join(parts)
 
 
-def recommendation_answer(products: Sequence[Product]) -> str:
-    """Up to three in-stock products, each with a one-line reason from its catalogue fields."""
-    if not products:
-        return ""
-    lines = ["Here are some suggestions from our catalogue:"]
-    for p in products[:3]:
-        reason = p.features[0] if p.features else re.split(r"(?<=[.!?])\s", p.description.strip(), maxsplit=1)[0]
-        lines.append(f"- **{p.name}** ({p.price_text}): {reason.rstrip('.')}.")
-    return "\n".join(lines)
-
-
 def curated_answer(passage: Passage, kb: KnowledgeBase) -> str:
     """The text a support lead wrote for this passage (FAQ answer or policy section)."""
     kind, _, rest = passage.id.partition(":")

@@ -27,7 +27,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from assistant import faithfulness
-from assistant.answers import asked_aspects, catalogue_answer, curated_answer, recommendation_answer, without_name
+from assistant.answers import asked_aspects, catalogue_answer, curated_answer, without_name
 from assistant.entities import Entities, extract
 from assistant.errors import AssistantError, ModelMissingError
 from assistant.facts import FactPicker
@@ -39,6 +39,7 @@ from assistant.intents import IntentClassifier, IntentPrediction
 from assistant.knowledge import KnowledgeBase, Passage, Product, load_knowledge
 from assistant.orderdesk import INTENT_TASKS, DeskReply, DeskState, OrderDesk, is_yes
 from assistant.prompts import PromptLibrary
+from assistant.recommend import Constraints, parse_constraints, recommend, recommendation_text
 from assistant.registry import ModelRegistry
 from assistant.retrieval import Retrieved, Retriever
 from assistant.sentiment import Sentiment, SentimentModel
@@ -124,6 +125,8 @@ class Session:
     waiting_query: str = ""
     """Its words, to retrieve the answer with once the number comes."""
     desk: DeskState = field(default_factory=DeskState)
+    wanted: Constraints | None = None
+    """What the customer asked a recommendation to satisfy (kind, price, size, colour), for follow-ups."""
     misses: int = 0
     """Turns in a row the assistant could not answer; the second hands over to a person."""
     strategies: deque[str] = field(default_factory=lambda: deque(maxlen=20))
@@ -626,16 +629,27 @@ class Assistant:
         draft.text, draft.strategy = catalogue_answer(product, draft.query, picked.lines), "catalogue"
 
     def _recommend(self, draft: _Draft, sess: Session) -> None:
-        candidates = [h for h in draft.products if h.score >= self.settings.min_relevance]
-        products = [p for h in candidates if (p := self.knowledge.product(h.sku)) and p.in_stock]
-        if not products:
-            draft.text = self.prompts.responses.render("dont_know", shop_name=SHOP_NAME)
+        """Up to three in-stock products under the stated constraints (and the conversation's earlier ones)."""
+        products = self.knowledge.products
+        wanted = parse_constraints(draft.query, products).merged(sess.wanted)
+        sess.wanted = wanted
+        hits = self.retriever.index.query(draft.query, k=4 * len(products), doc_types=["product"])
+        lexical = self.retriever.lexical.scores(draft.query, [h.id for h in hits])
+        scores = {h.sku: h.score + self.settings.lexical_weight * lx for h, lx in zip(hits, lexical, strict=True)}
+        picks = recommend(products, wanted, lambda p: scores.get(p.sku, -1.0), draft.query)
+        if not wanted.kinds and not wanted.describe():  # nothing to filter by: only what the message is about
+            picks = [pick for pick in picks if scores.get(pick.product.sku, -1.0) >= self.settings.min_relevance]
+        if not picks:
+            said = wanted.describe()
+            draft.text = self.prompts.responses.render(
+                "no_match", shop_name=SHOP_NAME, kinds=wanted.kinds, constraints=said
+            )
             draft.strategy = "dont_know"
             return
-        chosen = list({p.sku: p for p in products}.values())[:3]
-        sess.skus = [p.sku for p in chosen]
-        draft.used = [h for h in candidates if h.sku in sess.skus]
-        draft.text, draft.strategy = recommendation_answer(chosen), "catalogue"
+        sess.skus = [pick.product.sku for pick in picks]
+        used = {h.sku: h for h in draft.products}
+        draft.used = [used[sku] for sku in sess.skus if sku in used]
+        draft.text, draft.strategy = recommendation_text(picks, wanted), "catalogue"
 
     def _generate(
         self, message: str, sess: Session, found: Retrieved, draft: _Draft, timings: dict[str, float], order: bool

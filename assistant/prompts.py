@@ -37,6 +37,7 @@ RESPONSE_VARS = {
     "offer_human": {"shop_name"},
     "unsolved": {"shop_name"},
     "ticket": {"ticket", "when"},
+    "no_match": {"shop_name", "kinds", "constraints"},
 }
 
 

@@ -1,4 +1,4 @@
-from assistant.answers import catalogue_answer, recommendation_answer
+from assistant.answers import catalogue_answer
 from assistant.knowledge import load_knowledge
 from assistant.settings import Settings
 
@@ -24,8 +24,3 @@ def test_care_and_materials() -> None:
     p = KB.products[3]
     answer = catalogue_answer(p, "what is it made of and how do I wash it?")
     assert p.materials[0] in answer and p.care in answer
-
-
-def test_recommendations_list_three_with_prices() -> None:
-    text = recommendation_answer(KB.products[:5])
-    assert text.count("\n- ") == 3 and KB.products[0].price_text in text
