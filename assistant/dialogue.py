@@ -125,12 +125,13 @@ class Session:
     waiting_query: str = ""
     """Its words, to retrieve the answer with once the number comes."""
     desk: DeskState = field(default_factory=DeskState)
+    """The order being looked up or changed: its details, proof of identity, the change awaiting a yes."""
     wanted: Constraints | None = None
     """What the customer asked a recommendation to satisfy (kind, price, size, colour), for follow-ups."""
     misses: int = 0
     """Turns in a row the assistant could not answer; the second hands over to a person."""
     strategies: deque[str] = field(default_factory=lambda: deque(maxlen=20))
-    """The order being looked up or changed: its details, proof of identity, the change awaiting a yes."""
+    """How each turn of ``history`` was answered, for the summary of a handoff ticket."""
 
 
 @dataclass
@@ -647,7 +648,7 @@ class Assistant:
             draft.strategy = "dont_know"
             return
         sess.skus = [pick.product.sku for pick in picks]
-        used = {h.sku: h for h in draft.products}
+        used = {h.sku: h for h in hits}
         draft.used = [used[sku] for sku in sess.skus if sku in used]
         draft.text, draft.strategy = recommendation_text(picks, wanted), "catalogue"
 
