@@ -323,7 +323,11 @@ class OrderDesk:
             else:
                 state.change = parse_change(message, order, self.actions, state.change)
                 if state.change is None or not _complete(state.change):
-                    return self._reply(state, "ask_details", _which_change(order))
+                    return self._reply(
+                        state,
+                        "ask_details",
+                        _which_item(order, "Which item should change, and to which size, colour or quantity?"),
+                    )
                 outcome = self.actions.plan_change_item(order.id, state.change)
         else:  # return or exchange
             check = self.actions.plan_return(order.id)
@@ -334,11 +338,15 @@ class OrderDesk:
                 if task == "exchange":
                     change = parse_change(message, order, self.actions, state.change)
                     if change is None or (change.color is None and change.size is None):
-                        return self._reply(state, "ask_details", _which_exchange(order))
+                        return self._reply(
+                            state,
+                            "ask_details",
+                            _which_item(order, "Which item would you like to exchange, and for which size or colour?"),
+                        )
                     state.change = change
                     outcome = self.actions.plan_return(order.id, reason=_reason(state.said), exchange=change)
                 else:
-                    lines = {line: order.items[line - 1].quantity} if line else None
+                    lines = {line: next(i.quantity for i in order.items if i.line == line)} if line else None
                     outcome = self.actions.plan_return(order.id, lines, reason=_reason(state.said))
         if isinstance(outcome, Refusal):
             state.task = None
@@ -418,14 +426,10 @@ def _mentioned_line(message: str, order: Order) -> int | None:
     return None
 
 
-def _which_change(order: Order) -> str:
+def _which_item(order: Order, question: str) -> str:
+    """The order's items, numbered, and what the customer should say about them."""
     items = "; ".join(f"{i.line}) {i.label}" for i in order.items)
-    return f"Order {order.id} has: {items}. Which item should change, and to which size, colour or quantity?"
-
-
-def _which_exchange(order: Order) -> str:
-    items = "; ".join(f"{i.line}) {i.label}" for i in order.items)
-    return f"Order {order.id} has: {items}. Which item would you like to exchange, and for which size or colour?"
+    return f"Order {order.id} has: {items}. {question}"
 
 
 def _reason(messages: list[str]) -> str:
