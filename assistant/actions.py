@@ -22,17 +22,22 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from assistant.business_days import add_business_days, business_days_between
 from assistant.shopdb import RETURN_DAYS, Address, Customer, Order, ShopDB, cents, iso
 
 ActionName = Literal["cancel", "change_address", "change_item", "return", "exchange"]
 CANCELLABLE = ("pending", "processed")
 CHANGEABLE = ("pending",)
+SEARCH_AFTER_DAYS = 5
+"""Business days after the expected delivery day before the shop starts a search with the carrier."""
+SEARCH_TAKES_DAYS = 7
+"""Business days the carrier has to find a lost parcel before the shop replaces or refunds it."""
 PAYMENT_NAMES = {
     "card": "your card",
     "paypal": "PayPal",
@@ -70,6 +75,21 @@ class ActionResult(BaseModel):
     order_id: int
     message: str
     audit_id: int
+
+
+class LateParcel(BaseModel):
+    """A shipped parcel past its expected delivery day, and what the shipping policy says happens next."""
+
+    order_id: int
+    expected: date
+    days_late: int
+    """Business days since the expected delivery day."""
+    search_from: date
+    """The day the shop starts a search with the carrier if the parcel has still not arrived."""
+
+    @property
+    def search_due(self) -> bool:
+        return self.days_late >= SEARCH_AFTER_DAYS
 
 
 class ItemChange(BaseModel):
@@ -145,13 +165,16 @@ class OrderActions:
         elif order.status == "shipped" and parcel:
             last = parcel.last_event
             when = f", expected on {parcel.expected_delivery:%a %d %b}" if parcel.expected_delivery else ""
-            if parcel.expected_delivery and parcel.expected_delivery < self.now().date():
-                when += ", so it is late"
+            late = self.late_parcel(order.id)
+            if late:
+                when += f", so it is {late.days_late} business day{'s' * (late.days_late != 1)} late"
             seen = f" Last update: {last.description or last.status} ({last.at:%d %b %H:%M})." if last else ""
             lines.append(
                 f"It was dispatched on {parcel.shipped_at:%d %b} with {parcel.carrier}, "
                 f"tracking number {parcel.tracking_number}{when}.{seen}"
             )
+            if late:
+                lines.append(self._late_procedure(late))
         elif order.status == "delivered" and order.delivered_at:
             deadline = order.return_deadline
             lines.append(
@@ -163,6 +186,39 @@ class OrderActions:
         else:
             lines.append(f"It was {order.status}. " + self.refund_status(order.id))
         return " ".join(lines)
+
+    def late_parcel(self, order_id: int | str) -> LateParcel | None:
+        """The delay of a shipped order past its expected delivery day; None when it is not late."""
+        order = self._order(order_id)
+        parcel = order.fulfilment
+        if order.status != "shipped" or parcel is None or parcel.expected_delivery is None:
+            return None
+        today = self.now().date()
+        if parcel.expected_delivery >= today:
+            return None
+        return LateParcel(
+            order_id=order.id,
+            expected=parcel.expected_delivery,
+            days_late=business_days_between(parcel.expected_delivery, today),
+            search_from=add_business_days(parcel.expected_delivery, SEARCH_AFTER_DAYS),
+        )
+
+    @staticmethod
+    def _late_procedure(late: LateParcel) -> str:
+        """The shipping policy's late-parcel steps for this parcel."""
+        outcome = (
+            f"If the carrier cannot find it within {SEARCH_TAKES_DAYS} business days, we send you a replacement "
+            "(if the item is in stock) or refund you in full; you never pay for a parcel the carrier lost."
+        )
+        if late.search_due:
+            return (
+                "That is long enough for us to start a search with the carrier, so I am passing this to a colleague "
+                f"who starts it today. {outcome}"
+            )
+        return (
+            "Please check with your neighbours and at the nearest Packstation or post office. If it has still not "
+            f"arrived by {late.search_from:%a %d %b}, tell us and we start a search with the carrier. {outcome}"
+        )
 
     def refund_status(self, order_id: int | str) -> str:
         """Returns and refunds of an order, as a reply."""

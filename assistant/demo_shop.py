@@ -50,6 +50,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from assistant.business_days import add_business_days, is_business_day
 from assistant.errors import AssistantError
 from assistant.knowledge import Product, load_knowledge
 from assistant.shopdb import (
@@ -449,19 +450,6 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=SHOP_TZ).astimezone(UTC)
 
 
-def _business_day(day: date) -> bool:
-    return day.weekday() < 5
-
-
-def add_business_days(day: date, n: int) -> date:
-    """The business day (Monday to Friday) ``n`` business days after ``day``."""
-    while n > 0:
-        day += timedelta(days=1)
-        if _business_day(day):
-            n -= 1
-    return day
-
-
 @dataclass
 class _Plan:
     """When things happen to one order (UTC); times after ``now`` have not happened yet."""
@@ -616,7 +604,7 @@ class _Generator:
         day = local.date()
         if payment == "bank_transfer":
             day = add_business_days(day, self.rng.randint(1, 3))
-        elif not (_business_day(day) and local.time() < CUTOFF):
+        elif not (is_business_day(day) and local.time() < CUTOFF):
             day = add_business_days(day, 1)
         return _at(day, 16, 30) + timedelta(minutes=self.rng.randint(0, 120))
 

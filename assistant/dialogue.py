@@ -141,6 +141,7 @@ class _Draft:
     hits: list[Hit] = field(default_factory=list)
     used: list[Hit] = field(default_factory=list)
     handoff: bool = False
+    handoff_reason: str | None = None
     generation: Generation | None = None
     faithful: bool | None = None
     unsupported: list[str] | None = None
@@ -371,6 +372,7 @@ class Assistant:
             timings["order"] = _ms(t)
             sess.waiting_for_order = None
             draft.text, draft.strategy, draft.handoff = desk_reply.text, "order", desk_reply.handoff
+            draft.handoff_reason = desk_reply.reason
             stream: Iterator[str] = iter([draft.text])
         else:
             stream = self._answer(route_name, prediction, message, sess, entities, draft, timings, rescue)
@@ -726,8 +728,8 @@ class Assistant:
         """Queue the conversation for a person (one open ticket per session); what the customer is told about it."""
         if "unsolved" in notices:
             reason = "not answered twice"
-        elif draft.strategy == "order":
-            reason = "identity not confirmed"
+        elif draft.handoff_reason:
+            reason = draft.handoff_reason
         elif prediction.label == "human_agent":
             reason = "asked for a person"
         elif prediction.label == "complaint":

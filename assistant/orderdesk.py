@@ -124,6 +124,8 @@ class DeskReply(BaseModel):
     task: Task | None = None
     order_id: int | None = None
     handoff: bool = False
+    reason: str | None = None
+    """Why the desk hands the customer over, for the ticket."""
     result: ActionResult | None = None
     refusal: Refusal | None = None
     plan: Plan | None = None
@@ -247,6 +249,7 @@ class OrderDesk:
                 action="handoff",
                 order_id=order_id,
                 handoff=True,
+                reason="identity not confirmed",
             )
         if not state.email and not (state.name and state.zip_code):
             if state.name and not state.zip_code:
@@ -279,6 +282,7 @@ class OrderDesk:
                 action="handoff",
                 order_id=order_id,
                 handoff=True,
+                reason="identity not confirmed",
             )
         return self._reply(
             state,
@@ -294,7 +298,16 @@ class OrderDesk:
         message = " ".join(state.said) or message  # what they want may have come before the proof of identity
         if task == "status":
             state.task = None
-            return DeskReply(text=self.actions.status(order.id), action="status", task=task, order_id=order.id)
+            late = self.actions.late_parcel(order.id)
+            search = late is not None and late.search_due  # a colleague starts the search with the carrier
+            return DeskReply(
+                text=self.actions.status(order.id),
+                action="status",
+                task=task,
+                order_id=order.id,
+                handoff=search,
+                reason="parcel search" if search else None,
+            )
         if task == "refund_status":
             state.task = None
             return DeskReply(

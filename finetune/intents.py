@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.hardware import bf16_is_fast
 from assistant.registry import ModelCard, ModelRegistry
 from assistant.settings import Settings
 from assistant.spelling import SpellingNormalizer, SpellingVocabulary
@@ -59,7 +60,7 @@ class IntentTrainArgs:
     threshold: float = 0.45
     """Confidence under which a prediction counts as rejected, for the reported metrics."""
     bf16: bool = True
-    """bf16 autocast on CPU (about 1.5x faster there) and on GPUs that support it."""
+    """bf16 autocast where it is fast: GPUs that support it, AVX-512 CPUs (about 1.5x); never AVX2-only CPUs."""
     max_steps: int = -1
     """Stop after this many optimiser steps (for smoke tests); -1 trains by epochs."""
     activate: bool = True
@@ -99,7 +100,7 @@ def _cuda() -> bool:
 def _bf16_ok() -> bool:
     import torch
 
-    return not torch.cuda.is_available() or torch.cuda.is_bf16_supported()
+    return bf16_is_fast("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def fit_temperature(logits: Any, targets: Any) -> float:

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.hardware import bf16_is_fast
 from assistant.knowledge import load_knowledge
 from assistant.models import LM_NAME
 from assistant.prompts import PromptLibrary
@@ -187,7 +188,7 @@ def train_replies(args: ReplyTrainArgs, settings: Settings | None = None) -> Pat
         seed=args.seed,
         dataloader_num_workers=0,
         remove_unused_columns=False,
-        bf16=args.bf16 and (not cuda or torch.cuda.is_bf16_supported()),
+        bf16=args.bf16 and bf16_is_fast("cuda" if cuda else "cpu"),
         use_cpu=not cuda,
         disable_tqdm=False,
         train_sampling_strategy="group_by_length",

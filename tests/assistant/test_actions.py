@@ -130,3 +130,24 @@ def test_status_and_refund_status_read_the_order(actions) -> None:  # type: igno
 def test_the_window_follows_the_clock(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
     late = OrderActions(ShopDB(demo), now=lambda: NOW + timedelta(days=2))
     assert isinstance(late.plan_return(103917), Refusal)  # closes tomorrow, seen two days on
+
+
+def test_a_late_parcel_gets_the_shipping_policy_steps(demo) -> None:  # type: ignore[no-untyped-def]
+    shop = ShopDB(demo)
+    expected = shop.order(104073).fulfilment.expected_delivery
+    assert expected is not None
+
+    def on(day_offset: int) -> OrderActions:
+        return OrderActions(shop, now=lambda: datetime.combine(expected, NOW.timetz()) + timedelta(days=day_offset))
+
+    assert on(0).late_parcel(104073) is None  # the expected day itself is not late
+    assert "late" not in on(0).status(104073)
+    early = on(1).late_parcel(104073)
+    assert early is not None and early.days_late <= 1
+    text = on(1).status(104073)
+    assert "tell us and we start a search with the carrier" in text and f"{early.search_from:%a %d %b}" in text
+    assert not early.search_due and early.search_from > expected + timedelta(days=5)  # five business days
+    due = on((early.search_from - expected).days).late_parcel(104073)
+    assert due is not None and due.days_late == 5 and due.search_due
+    assert "passing this to a colleague" in on((early.search_from - expected).days).status(104073)
+    assert on(30).late_parcel(104156) is None  # delivered parcels are never late
