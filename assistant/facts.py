@@ -19,6 +19,11 @@ from assistant.entities import fold
 from assistant.knowledge import Product
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_CLAUSE = re.compile(
+    r"\?+\s*|(?<=\w)[.!]\s+|[,;]?\s+(?:and|also|plus|or)\s+(?=(?:is|are|does|do|can|will|what|how|which|would|could|"
+    r"has|have|it|they|its|it's|whats|what's)\b)",
+    re.IGNORECASE,
+)
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-.,][a-z0-9]+)*")
 _STOP = set(
     [
@@ -144,6 +149,24 @@ _STOP = set(
         "your",
     ]
 )
+_MEASURES = [
+    (  # a question about how cold or warm: the temperature ratings
+        re.compile(r"\b(how (cold|warm)|cold enough|warm enough|temperatures?|degrees?|freez\w*|minus|-\s?\d+)", re.I),
+        re.compile(r"°C"),
+    ),
+    (re.compile(r"\b(thick|thickness|thin|heavyweight|lightweight|midweight|how warm)\b", re.I), re.compile(r"g/m²")),
+    (
+        re.compile(r"\b(how long .*\b(last|run)|battery|batteries|runtime|run time|charge|hours?)\b", re.I),
+        re.compile(r"\b(hours?|USB|battery)\b", re.I),
+    ),
+    (re.compile(r"\b(how many (litres|liters)|litres|liters|capacity|volume)\b", re.I), re.compile(r"\d\s?L\b")),
+    (re.compile(r"\b(waterproof|rain|hydrostatic|water column)\b", re.I), re.compile(r"\d\s?mm\b")),
+]
+"""What a question asks to be measured, and how the catalogue writes that measure: lines with it score higher."""
+MEASURE_BONUS = 0.15
+PART_SLACK = 0.1
+"""A line answering one part of a many-part question, or stating an asked measure, may score this much less."""
+
 _OVERVIEW = {"about", "info", "information", "details", "detail", "more", "describe", "overview", "good", "recommend"}
 
 
@@ -158,6 +181,21 @@ class PickedFacts(BaseModel):
 def content_words(text: str, exclude: set[str] | None = None) -> set[str]:
     words = {w.rstrip("s") if len(w) > 3 else w for w in _TOKEN.findall(fold(text))}
     return {w for w in words if w not in _STOP and (exclude is None or w not in exclude)}
+
+
+def _measure_bonus(question: str, lines: Sequence[str]) -> np.ndarray:
+    """:data:`MEASURE_BONUS` for each line that states a measure the question asks about."""
+    bonus = np.zeros(len(lines))
+    for asks, states in _MEASURES:
+        if asks.search(question):
+            bonus += [MEASURE_BONUS if states.search(line) else 0.0 for line in lines]
+    return bonus
+
+
+def _clauses(question: str) -> list[str]:
+    """The separate questions of a message, when it asks more than one ("price? and is it warm?"); else none."""
+    parts = [p.strip() for p in _CLAUSE.split(question) if p and len(p.split()) >= 2]
+    return parts if len(parts) > 1 else []
 
 
 def fact_lines(product: Product) -> list[str]:
@@ -202,7 +240,7 @@ class FactPicker:
         q = np.asarray(self.embedder([question]))[0]
         dense = vectors @ q
         overlap = np.array([len(asked & content_words(line)) / len(asked) for line in lines])
-        scores = dense + self.lexical_weight * overlap
+        scores = dense + self.lexical_weight * overlap + _measure_bonus(question, lines)
         order = [int(i) for i in np.argsort(-scores) if lines[int(i)] not in skip]
         if not order:
             return PickedFacts(lines=[], score=0.0, unknown=False)
@@ -216,6 +254,31 @@ class FactPicker:
             if adds or scores[i] >= best - self.spread / 3:
                 chosen.append(lines[i])
                 covered |= adds
+        parts = _clauses(question)
+        for part in parts or [question]:  # "does it weigh much? and is it warm?": each part's own best line
+            words = content_words(part, exclude=name_words)
+            if not words:
+                continue
+            v = np.asarray(self.embedder([part]))[0] if parts else q
+            part_scores = (
+                vectors @ v
+                + self.lexical_weight * np.array([len(words & content_words(line)) / len(words) for line in lines])
+                + _measure_bonus(part, lines)
+            )
+            picks = [int(np.argmax(part_scores))] if parts and not words <= covered else []
+            for asks, states in _MEASURES:  # "how cold can I go?": the line with the temperature rating
+                stating = [i for i, line in enumerate(lines) if asks.search(part) and states.search(line)]
+                picks += [max(stating, key=lambda i: part_scores[i])] if stating else []
+            for i in picks:
+                good = part_scores[i] >= self.threshold - PART_SLACK
+                if good and len(chosen) < 4 and lines[i] not in chosen and lines[i] not in skip:
+                    chosen.append(lines[i])
+                    covered |= words & content_words(lines[i])
+        chosen = [  # "Thumb loops." says nothing "Thumb loops keep the sleeves in place." does not
+            line
+            for line in chosen
+            if not any(other != line and content_words(line) < content_words(other) for other in chosen)
+        ]
         known = " ".join(lines + [product.name, product.category])
         uncovered = asked - content_words(known) - _OVERVIEW
         if best < self.threshold:
