@@ -151,15 +151,15 @@ _STOP = set(
 )
 _MEASURES = [
     (  # a question about how cold or warm: the temperature ratings
-        re.compile(r"\b(how (cold|warm)|cold enough|warm enough|temperatures?|degrees?|freez\w*|minus|-\s?\d+)", re.I),
-        re.compile(r"°C"),
+        re.compile(r"\b(how (cold|warm)|(cold|warm) enough|temperatures?|degrees?|freez\w*|minus)\b|-\s?\d+\b", re.I),
+        re.compile(r"^(?!.*\b(wash|tumble|iron)).*°C", re.I),  # not the washing temperature
     ),
     (re.compile(r"\b(thick|thickness|thin|heavyweight|lightweight|midweight|how warm)\b", re.I), re.compile(r"g/m²")),
     (
         re.compile(r"\b(how long .*\b(last|run)|battery|batteries|runtime|run time|charge|hours?)\b", re.I),
         re.compile(r"\b(hours?|USB|battery)\b", re.I),
     ),
-    (re.compile(r"\b(how many (litres|liters)|litres|liters|capacity|volume)\b", re.I), re.compile(r"\d\s?L\b")),
+    (re.compile(r"\b(how many (litres|liters)|litres|liters|capacity|volume)\b", re.I), re.compile(r"\d\s?(L|ml)\b")),
     (re.compile(r"\b(waterproof|rain|hydrostatic|water column)\b", re.I), re.compile(r"\d\s?mm\b")),
 ]
 """What a question asks to be measured, and how the catalogue writes that measure: lines with it score higher."""

@@ -46,3 +46,25 @@ def test_the_line_that_answers_is_picked(picker: FactPicker, product: str, quest
 def test_a_question_the_catalogue_does_not_cover_is_unknown(picker: FactPicker) -> None:
     picked = picker.run(_named("Lofoten"), "In which country is the Lofoten jacket manufactured?")
     assert picked.unknown and not picked.lines
+
+
+@pytest.mark.parametrize(
+    ("product", "question", "facts"),
+    [
+        ("Polarnatt", "Is the Polarnatt OK for a night at -10?", ["Comfort -10 °C"]),
+        ("Kilde", "What's the capacity of the Kilde bottle, and is it dishwasher safe?", ["750 ml", "dishwasher"]),
+        ("Jotunheimen", "What do the Jotunheimen boots weigh? And crampons with them?", ["1,480 g", "crampons"]),
+    ],
+)
+def test_each_part_and_each_asked_measure_gets_its_line(
+    picker: FactPicker, product: str, question: str, facts: list[str]
+) -> None:
+    item = _named(product)
+    reply = catalogue_answer(item, question, picker.run(item, question).lines)
+    assert all(fact in reply for fact in facts), reply
+
+
+def test_a_temperature_question_never_gets_the_washing_temperature(picker: FactPicker) -> None:
+    parka = _named("Hardanger")
+    question = "Will the Hardanger parka keep me warm at minus 20?"
+    assert "wash" not in catalogue_answer(parka, question, picker.run(parka, question).lines).lower()
