@@ -66,6 +66,7 @@ from assistant.shopdb import (
     ShopDB,
     TrackingEvent,
     VariantRow,
+    iso,
     save_customers,
     save_orders,
     save_products,
@@ -429,6 +430,7 @@ def build_demo_shop(
             save_products(db, [_product_row(p) for p in kb.products])
             save_customers(db, people)
             save_orders(db, made)
+        shop.set_info(origin="demo", built_at=iso(moment) or "")
         return shop.counts()
 
 

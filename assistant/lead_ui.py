@@ -1,9 +1,10 @@
-"""The support lead's area: dashboard, conversation review, knowledge, gaps, retraining.
+"""The support lead's area: dashboard, conversation review, knowledge, gaps, handoffs, order actions, retraining.
 
 Served at ``/lead`` behind a password (see ``assistant.lead_auth``). Only wiring
 lives here: the figures come from ``assistant.analytics``, the gaps from
-``assistant.gaps``, retraining from ``assistant.jobs``, corrections go to the
-turn log as curations beside the turn.
+``assistant.gaps``, retraining from ``assistant.jobs``, the audit trail of order
+actions from the shop database (read as ``assistant.audit_view`` words it);
+corrections go to the turn log as curations beside the turn.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import gradio as gr
 import pandas as pd
 
 from assistant.analytics import Dashboard, TurnQuery, dashboard, list_turns
+from assistant.audit_view import change_line, entry_markdown, order_changes
 from assistant.dialogue import Assistant
 from assistant.errors import AssistantError
 from assistant.gaps import gaps_report
@@ -40,6 +42,8 @@ ALL = "(all)"
 
 
 TICKET_COLUMNS = ["ticket", "opened (UTC)", "status", "reason", "intent", "order", "sentiment", "summary"]
+AUDIT_COLUMNS = ["entry", "time (UTC)", "order", "action", "actor", "what changed", "turn id"]
+AUDIT_ROWS = 200
 
 
 def _safe(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -66,6 +70,15 @@ def _date(text: str, field: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise AssistantError(f"{field}: '{text}' is not a date like 2026-11-23") from None
+
+
+def _order_number(text: str | int | None) -> int | None:
+    text = str(text if text is not None else "").strip().lstrip("#")
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) == 6):
+        raise AssistantError(f"order: '{text}' is not an order number like 104233")
+    return int(text)
 
 
 def _short(text: str | None, n: int = 90) -> str:
@@ -148,6 +161,7 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
     """The lead's pages; mount behind auth (``app.build_app`` does)."""
     turn_log = bot.turn_log
     intents = sorted(bot.taxonomy.intents)
+    shop = bot.desk.actions.db if bot.desk is not None else None
 
     # --- dashboard ------------------------------------------------------------------
 
@@ -456,6 +470,25 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
                 queue_table = gr.Dataframe(
                     headers=TICKET_COLUMNS, interactive=False, wrap=True, max_height=520, elem_id="ticket-table"
                 )
+            audit_outputs: list[Any] = []
+            if shop is not None:
+                with gr.Tab("Order actions"):
+                    gr.Markdown(
+                        "Every change made to an order (cancel, address, item, return, exchange), newest first: "
+                        "who, when and in which turn. Select a row for the arguments and the fields it changed."
+                    )
+                    with gr.Row():
+                        audit_order = gr.Textbox(label="Order number (empty: all orders)", scale=2)
+                        audit_btn = gr.Button("Show", variant="primary", scale=1)
+                    audit_note = gr.Markdown()
+                    audit_table = gr.Dataframe(
+                        headers=AUDIT_COLUMNS, interactive=False, wrap=True, max_height=520, elem_id="audit-table"
+                    )
+                    with gr.Row():
+                        entry_no = gr.Number(None, label="Entry", precision=0, scale=3)
+                        entry_btn = gr.Button("Open entry", scale=1)
+                    entry_detail = gr.Markdown()
+                    audit_outputs = [audit_table, audit_note]
             with gr.Tab("Training"):
                 with gr.Row():
                     kind = gr.Radio(["intents", "replies"], value="intents", label="Model")
@@ -543,6 +576,51 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
             _safe(close_ticket), [ticket_no, show_closed], [queue_table, queue_note], api_name="lead_close_ticket"
         )
 
+        def audit_view(order: str) -> tuple[pd.DataFrame, str]:
+            assert shop is not None
+            number = _order_number(order)
+            entries = shop.audit(order_id=number, limit=AUDIT_ROWS)
+            if number is not None and not entries and shop.order(number) is None:
+                raise AssistantError(f"there is no order {number}")
+            rows = [
+                [
+                    e.id,
+                    f"{e.at:%Y-%m-%d %H:%M:%S}",
+                    e.order_id,
+                    e.action,
+                    e.actor,
+                    _short(change_line(order_changes(e.before, e.after)), 160),
+                    e.turn_id or "",
+                ]
+                for e in entries
+            ]
+            note = f"**{len(entries)} order action(s)**" + (f" on order {number}" if number else "")
+            if len(entries) == AUDIT_ROWS:
+                note += f" (the newest {AUDIT_ROWS})"
+            return pd.DataFrame(rows, columns=AUDIT_COLUMNS), note
+
+        def open_entry(number: float | None) -> tuple[str, Any]:
+            assert shop is not None
+            if number is None:
+                raise AssistantError("pick an entry in the list")
+            entry = shop.audit_entry(int(number))
+            if entry is None:
+                raise AssistantError(f"no entry {int(number)} in the audit trail")
+            return entry_markdown(entry), entry.id
+
+        def on_audit_select(table: pd.DataFrame, evt: gr.SelectData) -> tuple[str, Any]:
+            row = evt.row_value or (table.iloc[evt.index[0]].tolist() if evt.index else None)
+            if not row:
+                raise AssistantError("pick an entry in the list")
+            return open_entry(row[0])
+
+        if shop is not None:
+            audit_btn.click(_safe(audit_view), [audit_order], audit_outputs, api_name="lead_audit")
+            audit_order.submit(_safe(audit_view), [audit_order], audit_outputs, api_visibility="private")
+            entry_outputs = [entry_detail, entry_no]
+            audit_table.select(_safe(on_audit_select), [audit_table], entry_outputs, api_visibility="private")
+            entry_btn.click(_safe(open_entry), [entry_no], entry_outputs, api_name="lead_audit_entry")
+
         def first_view(days: int, *filters: Any) -> tuple[Any, ...]:
             """Everything the page shows on opening, in one request (the page must be up within 2 s)."""
             return (
@@ -551,12 +629,13 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
                 *job_view(),
                 *versions("intents"),
                 *queue_view(False),
+                *(audit_view("") if shop is not None else ()),
             )
 
         lead.load(
             _safe(first_view),
             [window, *search_inputs],
-            [*board_outputs, table, found, *job_outputs, *version_outputs, queue_table, queue_note],
+            [*board_outputs, table, found, *job_outputs, *version_outputs, queue_table, queue_note, *audit_outputs],
             api_name="lead_open",
             queue=False,
         )

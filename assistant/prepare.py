@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
 
@@ -16,6 +17,9 @@ from assistant.knowledge import LoadProblem, load_knowledge
 from assistant.models import prepare_lm
 from assistant.registry import ModelCard, ModelRegistry
 from assistant.settings import Settings
+
+DEMO_MAX_AGE = timedelta(hours=12)
+"""A demo shop older than this, unchanged in chat, is rebuilt at start-up so that its timeline stays current."""
 
 log = logging.getLogger(__name__)
 
@@ -71,16 +75,33 @@ def ensure_sentiment(settings: Settings) -> str:
     return active.name
 
 
-def ensure_shop(settings: Settings) -> str:
-    """The shop database; the demo shop (built from the catalogue) when there is none yet."""
+def ensure_shop(settings: Settings, now: datetime | None = None) -> str:
+    """The shop database: the demo shop (built from the catalogue) when there is none yet.
+
+    The demo shop's orders are timed relative to the moment it was built (an order "placed 20 minutes ago",
+    a parcel "expected in 2 days"), so a demo shop older than :data:`DEMO_MAX_AGE` that nobody changed in
+    chat is built again; an imported shop is never touched.
+    """
     from assistant.demo_shop import build_demo_shop
     from assistant.shopdb import ShopDB
 
+    now = now or datetime.now(UTC)
     if not settings.shop_db.exists():
-        build_demo_shop(settings.shop_db, settings.knowledge_dir)
+        build_demo_shop(settings.shop_db, settings.knowledge_dir, now=now)
         return f"{settings.shop_db} (demo shop built now)"
     with ShopDB(settings.shop_db) as db:
-        counts = db.counts()
+        counts, info = db.counts(), db.info()
+        changed = len(db.audit(limit=1)) > 0
+    built = datetime.fromisoformat(info["built_at"]) if info.get("built_at") else None
+    if info.get("origin") == "demo" and built is not None and now - built > DEMO_MAX_AGE:
+        age = f"{(now - built).total_seconds() / 86400:.1f} days"
+        if changed:
+            return (
+                f"{settings.shop_db} (demo shop built {age} ago, changed in chat since; its timeline is dated: "
+                "`python -m assistant shop demo --replace` rebuilds it)"
+            )
+        build_demo_shop(settings.shop_db, settings.knowledge_dir, now=now, replace=True)
+        return f"{settings.shop_db} (demo shop rebuilt: the last one was {age} old)"
     return f"{settings.shop_db} ({counts['customers']} customers, {counts['orders']} orders)"
 
 

@@ -24,6 +24,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -33,7 +34,17 @@ from pydantic import BaseModel, ValidationError
 
 from assistant.errors import AssistantError
 from assistant.knowledge import Product, load_knowledge
-from assistant.shopdb import Customer, Order, ProductRow, ShopDB, VariantRow, save_customers, save_orders, save_products
+from assistant.shopdb import (
+    Customer,
+    Order,
+    ProductRow,
+    ShopDB,
+    VariantRow,
+    iso,
+    save_customers,
+    save_orders,
+    save_products,
+)
 
 IMPORTED_CATALOGUE = "imported.yaml"
 """File name of the imported products inside ``<knowledge_dir>/catalogue``."""
@@ -165,6 +176,8 @@ def import_shop(db_path: Path, source: Path, knowledge_dir: Path | None = None, 
         report.products = save_products(db, [_rows(p, "import") for p in products])
         report.customers = save_customers(db, customers)
         report.orders = save_orders(db, orders)
+        if report.products or report.customers or report.orders:  # the shop's own data: never rebuilt as a demo
+            shop.set_info(origin="import", built_at=iso(datetime.now(UTC)) or "")
         yaml_text = _catalogue_yaml(db, catalogue) if knowledge_dir is not None and products else None
         if yaml_text is not None:
             _check_catalogue_yaml(yaml_text)  # a problem here rolls the whole import back

@@ -9,8 +9,9 @@ Money is stored as integer cents (``*_cents`` columns) and read back as ``Decima
 UTC; a variant without a size has the size ``''`` in the database and ``None`` in the models.
 
 Reading returns typed records (:class:`Customer`, :class:`Order` with its items, fulfilments and their tracking
-events, returns and refunds). Loading data goes through :func:`save_products`, :func:`save_customers` and
-:func:`save_orders`, which run inside a transaction and replace records with the same id.
+events, returns and refunds; :class:`AuditEntry` for each change made to an order, the audit trail). Loading data
+goes through :func:`save_products`, :func:`save_customers` and :func:`save_orders`, which run inside a transaction
+and replace records with the same id.
 """
 
 from __future__ import annotations
@@ -258,6 +259,12 @@ def m002_audit(db: sqlite3.Connection) -> None:
         """
     )
     db.execute("CREATE INDEX audit_order ON audit(order_id, at)")
+
+
+@migration
+def m003_shop_info(db: sqlite3.Connection) -> None:
+    """Facts about the database itself: where its data came from (demo or import) and when it was built."""
+    db.execute("CREATE TABLE shop_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
 # --- records -------------------------------------------------------------------
@@ -525,6 +532,24 @@ class Order(_Record):
         return self.delivered_at + timedelta(days=RETURN_DAYS) if self.delivered_at else None
 
 
+class AuditEntry(_Record):
+    """One change made to an order (a row of ``audit``): who, when, what, and the order before and after."""
+
+    id: int
+    at: datetime
+    actor: str
+    """Who made it: ``assistant``, or a person's name."""
+    action: str
+    """cancel, change_address, change_item, return or exchange."""
+    order_id: int
+    args: dict[str, Any] = {}
+    """The confirmed plan's arguments, as :class:`assistant.actions.Plan` holds them."""
+    before: Order
+    after: Order
+    turn_id: str | None = None
+    session_id: str | None = None
+
+
 # --- the database --------------------------------------------------------------
 
 
@@ -629,6 +654,19 @@ class ShopDB:
         conn = self.connect()
         return {t: int(conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) for t in _TABLES}
 
+    def info(self) -> dict[str, str]:
+        """Facts about the database: ``origin`` (demo or import) and ``built_at`` (ISO time) when known."""
+        return {str(k): str(v) for k, v in self.connect().execute("SELECT key, value FROM shop_info")}
+
+    def set_info(self, **values: str) -> None:
+        """Record facts about the database (see :meth:`info`)."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO shop_info (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                list(values.items()),
+            )
+
     def status_counts(self) -> dict[str, int]:
         """Orders per status (every status, zero where none)."""
         rows = self.connect().execute("SELECT status, COUNT(*) FROM orders GROUP BY status")
@@ -667,6 +705,48 @@ class ShopDB:
         if status is None:
             return self._orders("1", ())
         return self._orders("o.status = ?", (status,))
+
+    def audit(self, order_id: int | None = None, since: datetime | None = None, limit: int = 200) -> list[AuditEntry]:
+        """Changes made to orders, newest first.
+
+        Args:
+            order_id: Only this order's changes.
+            since: Only changes at or after this moment (naive times count as UTC).
+            limit: At most this many (the newest).
+        """
+        where: list[str] = ["1"]
+        params: list[Any] = []
+        if order_id is not None:
+            where.append("order_id = ?")
+            params.append(order_id)
+        if since is not None:
+            where.append("at >= ?")
+            params.append(iso(since))
+        return self._audit(" AND ".join(where), (*params, limit))
+
+    def audit_entry(self, entry_id: int) -> AuditEntry | None:
+        """One change by its number (the audit row's id); None when unknown."""
+        found = self._audit("id = ?", (entry_id, 1))
+        return found[0] if found else None
+
+    def _audit(self, where: str, params: tuple[Any, ...]) -> list[AuditEntry]:
+        """Audit rows matching ``where``, newest first; the last parameter is the limit."""
+        rows = self.connect().execute(f"SELECT * FROM audit WHERE {where} ORDER BY at DESC, id DESC LIMIT ?", params)
+        return [
+            AuditEntry(
+                id=r["id"],
+                at=r["at"],
+                actor=r["actor"],
+                action=r["action"],
+                order_id=r["order_id"],
+                args=json.loads(r["args"]),
+                before=json.loads(r["before"]),
+                after=json.loads(r["after"]),
+                turn_id=r["turn_id"],
+                session_id=r["session_id"],
+            )
+            for r in rows
+        ]
 
     def product(self, sku: str) -> ProductRow | None:
         """A product by SKU."""

@@ -1,7 +1,7 @@
 """The support lead's area, started the way ``make run`` starts it (``app.serve``), driven over HTTP.
 
-An installation of its own (index, knowledge copy, turn log with 200+ turns; the
-models are shared read-only: nothing here trains).
+An installation of its own (index, knowledge copy, turn log with 200+ turns, a small
+demo shop; the models are shared read-only: nothing here trains).
 """
 
 from __future__ import annotations
@@ -14,18 +14,27 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import gradio as gr
 import httpx
 import pytest
 
+from assistant.actions import OrderActions, Plan
+from assistant.demo_shop import build_demo_shop
+from assistant.dialogue import Assistant
+from assistant.jobs import TrainingJobs
 from assistant.lead_auth import PASSWORD_FILE
+from assistant.lead_ui import build_lead_ui
+from assistant.orderdesk import OrderDesk
 from assistant.prepare import sync_knowledge
 from assistant.settings import REPO_ROOT, Settings
+from assistant.shopdb import ShopDB
 from assistant.turnlog import Ticket, TurnLog, TurnRecord
 
 pytestmark = pytest.mark.integration
 
 INTENTS = ["return_exchange", "track_order", "delivery_time", "payment_methods", "out_of_scope", "complaint"]
 STRATEGIES = ["curated", "curated", "generated", "catalogue", "fallback", "clarify", "dont_know", "handoff"]
+SHOP_NOW = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
 
 
 def _free_port() -> int:
@@ -72,6 +81,7 @@ def install(shared_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Se
     shutil.copytree(REPO_ROOT / "knowledge", knowledge)
     settings = Settings(data_dir=data, knowledge_dir=knowledge, port=_free_port())
     sync_knowledge(settings, progress=False)
+    build_demo_shop(settings.shop_db, knowledge, customers=12, orders=50, now=SHOP_NOW)
     log = TurnLog(settings.log_path)
     for record in logged_turns(220):
         log.append(record)
@@ -147,6 +157,61 @@ def test_the_handoff_queue_shows_and_closes_tickets(lead: object) -> None:
     assert "closed" in note and table["data"] == []
     table, _ = lead.predict(True, api_name="/lead_tickets")  # type: ignore[attr-defined]
     assert table["data"][0][2] == "closed"
+
+
+def test_order_actions_show_the_audit_trail(lead: object, install: Settings) -> None:
+    from gradio_client.exceptions import AppError
+
+    shop = ShopDB(install.shop_db)  # the running app's shop: a change made here shows there
+    actions = OrderActions(shop, now=lambda: SHOP_NOW)
+    order, plan = shop.order(104250), actions.plan_cancel(104250, reason="ordered twice")
+    assert order is not None and isinstance(plan, Plan)
+    done = actions.apply(plan, actor="assistant", turn_id="t-cancel", session_id="s")
+    shop.close()
+    table, note = lead.predict("", api_name="/lead_audit")  # type: ignore[attr-defined]
+    assert table["headers"] == ["entry", "time (UTC)", "order", "action", "actor", "what changed", "turn id"]
+    assert table["data"][0] == [
+        done.audit_id,
+        "2026-11-20 10:30:00",
+        104250,
+        "cancel",
+        "assistant",
+        f"status pending → cancelled; refund {order.total:.2f} EUR to card",
+        "t-cancel",
+    ]
+    assert note.startswith("**1 order action")
+    table, note = lead.predict(" #104250 ", api_name="/lead_audit")  # type: ignore[attr-defined]
+    assert [row[0] for row in table["data"]] == [done.audit_id] and "on order 104250" in note
+    table, note = lead.predict("104233", api_name="/lead_audit")  # type: ignore[attr-defined]
+    assert table["data"] == [] and note.startswith("**0 order action")
+    detail, entry = lead.predict(done.audit_id, api_name="/lead_audit_entry")  # type: ignore[attr-defined]
+    assert entry == done.audit_id and "**Arguments:** reason: ordered twice" in detail
+    assert "- **status**: pending → cancelled" in detail and f"{order.total:.2f} EUR to card" in detail
+    assert "address" not in detail  # only what changed
+    with pytest.raises(AppError, match="order: '10425x' is not an order number like 104233"):
+        lead.predict("10425x", api_name="/lead_audit")  # type: ignore[attr-defined]
+    with pytest.raises(AppError, match="there is no order 999999"):
+        lead.predict("999999", api_name="/lead_audit")  # type: ignore[attr-defined]
+    with pytest.raises(AppError, match="no entry 424242 in the audit trail"):
+        lead.predict(424242, api_name="/lead_audit_entry")  # type: ignore[attr-defined]
+
+
+def test_the_order_actions_tab_needs_a_shop_database(bot: Assistant, install: Settings) -> None:
+    def built(assistant: Assistant) -> tuple[set[str], set[str]]:
+        page = build_lead_ui(assistant, TrainingJobs(assistant.settings))
+        tabs = {str(b.label) for b in page.blocks.values() if isinstance(b, gr.Tab)}
+        return tabs, {f.api_name for f in page.fns.values() if isinstance(f.api_name, str)}
+
+    saved = bot.desk
+    try:
+        bot.desk = None
+        tabs, endpoints = built(bot)
+        assert "Handoff queue" in tabs and "Order actions" not in tabs and "lead_audit" not in endpoints
+        bot.desk = OrderDesk(OrderActions(ShopDB(install.shop_db)))
+        tabs, endpoints = built(bot)
+        assert "Order actions" in tabs and {"lead_audit", "lead_audit_entry"} <= endpoints
+    finally:
+        bot.desk = saved
 
 
 def test_user_errors_are_one_line(lead: object) -> None:

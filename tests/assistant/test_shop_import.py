@@ -69,6 +69,7 @@ def test_the_documented_example_imports_into_db_and_catalogue(tmp_path: Path, kn
     assert again.problems == [] and again.orders == 4
     with ShopDB(tmp_path / "shop.sqlite") as shop:
         assert shop.counts()["orders"] == 4 and shop.counts()["tracking_events"] == 4
+        assert shop.info()["origin"] == "import"  # never rebuilt as a demo shop
 
 
 def test_products_from_csv_equal_the_json_ones(tmp_path: Path) -> None:
@@ -128,6 +129,7 @@ def test_strict_aborts_and_writes_nothing(tmp_path: Path, knowledge: Path) -> No
     assert not (knowledge / "catalogue" / IMPORTED_CATALOGUE).exists()
     with ShopDB(tmp_path / "shop.sqlite") as shop:
         assert all(n == 0 for n in shop.counts().values())
+        assert shop.info() == {}
 
 
 def test_more_record_problems(tmp_path: Path) -> None:

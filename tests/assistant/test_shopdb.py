@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 
 from assistant import shopdb
+from assistant.actions import OrderActions, Plan
 from assistant.errors import AssistantError
 from assistant.shopdb import (
     MIGRATIONS,
     Address,
+    AuditEntry,
     Customer,
     Fulfilment,
     Order,
@@ -213,6 +215,38 @@ def test_a_file_that_is_not_a_database_is_one_clear_error(tmp_path: Path) -> Non
     path.write_text("not a database, just text " * 100)
     with pytest.raises(AssistantError, match="shop.sqlite"), ShopDB(path) as shop:
         shop.counts()
+
+
+def test_the_audit_trail_reads_back_typed_newest_first(tmp_path: Path) -> None:
+    with ShopDB(tmp_path / "shop.sqlite") as shop:
+        _fill(shop)
+        pending = _order(104250).model_copy(
+            update={"status": "pending", "fulfilments": [], "returns": [], "delivered_at": None}
+        )
+        with shop.transaction() as db:
+            save_orders(db, [pending])
+        clock = iter([T0 + timedelta(minutes=10), T0 + timedelta(minutes=20)])
+        actions = OrderActions(shop, now=lambda: next(clock))
+        new = Address(street="Lindenallee 7", zip="20259", city="Hamburg", country="DE")
+        moved, cancelled = actions.plan_change_address(104250, new), actions.plan_cancel(104250, "ordered twice")
+        assert isinstance(moved, Plan) and isinstance(cancelled, Plan)
+        first = actions.apply(moved, actor="assistant", turn_id="t1", session_id="s1")
+        second = actions.apply(cancelled, actor="assistant", turn_id="t2", session_id="s1")
+
+        trail = shop.audit()
+        assert [e.id for e in trail] == [second.audit_id, first.audit_id]
+        latest = trail[0]
+        assert isinstance(latest, AuditEntry) and isinstance(latest.before, Order)
+        assert (latest.action, latest.order_id, latest.actor, latest.turn_id) == ("cancel", 104250, "assistant", "t2")
+        assert latest.at == T0 + timedelta(minutes=20) and latest.args == {"reason": "ordered twice"}
+        assert latest.before.status == "pending" and latest.after.status == "cancelled"
+        assert latest.after.refunds[0].amount == pending.total
+        assert trail[1].before.delivery_address.street == "Osterstraße 21"
+        assert trail[1].after.delivery_address.street == "Lindenallee 7"
+        assert shop.audit(order_id=104233) == [] and len(shop.audit(order_id=104250)) == 2
+        assert [e.id for e in shop.audit(since=T0 + timedelta(minutes=15))] == [second.audit_id]
+        assert [e.id for e in shop.audit(limit=1)] == [second.audit_id]
+        assert shop.audit_entry(first.audit_id) == trail[1] and shop.audit_entry(999) is None
 
 
 def test_threads_write_through_their_own_connections(tmp_path: Path) -> None:
