@@ -156,8 +156,11 @@ def mentioned_products(text: str, products: Sequence[Product]) -> list[Product]:
     word like "jacket") appears and, if several products share that word, when
     more of its name matches than of the others'.
     """
-    words = set(_words(text))
+    said = _words(text)
+    words = set(said)
     text_l = fold(text)
+    names = {w for p in products for w in _words(p.name) if w not in _GENERIC and len(w) >= 5 and not w.isdigit()}
+    words |= _misspelt_names(said, names)
     scored: list[tuple[float, Product]] = []
     for p in products:
         name_words = _words(p.name)
@@ -174,6 +177,35 @@ def mentioned_products(text: str, products: Sequence[Product]) -> list[Product]:
     scored.sort(key=lambda s: -s[0])
     best = scored[0][0]
     return [p for s, p in scored if s >= best - 1e-9 or s >= 0.67]
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """``a`` and ``b`` differ by one letter left out, added, changed, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return a == b
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]])
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _misspelt_names(said: list[str], names: set[str]) -> set[str]:
+    """Product-name words the text misspells ("Fjelro" for Fjellro) or splits ("Polar natt" for Polarnatt).
+
+    Only words that are not English ("stolen" stays a word) and names of five letters or more count.
+    """
+    from assistant.spelling import english_words
+
+    known = english_words()
+    found: set[str] = set()
+    for i, word in enumerate(said):
+        joined = word + said[i + 1] if i + 1 < len(said) else ""
+        if joined in names:
+            found.add(joined)
+        if len(word) >= 4 and word not in known and word not in names:
+            found |= {n for n in names if _one_edit(word, n)}
+    return found
 
 
 def extract(text: str, products: Sequence[Product] = ()) -> Entities:

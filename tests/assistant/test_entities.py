@@ -1,3 +1,5 @@
+import pytest
+
 from assistant.entities import extract, mentioned_products, order_numbers
 from assistant.knowledge import load_knowledge
 from assistant.settings import Settings
@@ -30,3 +32,19 @@ def test_phones_amounts_and_emails() -> None:
     assert e.amounts == ["49.90", "59"]
     assert extract("ring me on 040 1234 5678").phones == ["040 1234 5678"]
     assert extract("size 42 in black").amounts == [] and extract("size 42 in black").phones == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("How heavy is the Fjelro 2?", "Fjellro 2 Tunnel Tent"),
+        ("Which length of the Polar natt bag fits me?", "Polarnatt Winter Down Sleeping Bag"),
+        ("Are the Jotunheimn boots waterproof?", "Jotunheimen Leather Hiking Boots"),
+    ],
+)
+def test_a_misspelt_or_split_product_name_still_names_it(text: str, name: str) -> None:
+    assert [p.name for p in mentioned_products(text, KB.products)][:1] == [name]
+
+
+def test_english_words_near_a_product_name_do_not_name_it() -> None:
+    assert mentioned_products("I want to return my jacket, is that possible?", KB.products) == []
