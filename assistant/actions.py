@@ -354,7 +354,7 @@ class OrderActions:
                     f"window ended on {deadline:%d %b %Y}. A faulty item is still covered by the warranty."
                 ),
             )
-        returned = {}
+        returned: dict[int, int] = {}
         for r in order.returns:
             for ri in r.items:
                 returned[ri.line] = returned.get(ri.line, 0) + ri.quantity

@@ -228,8 +228,8 @@ class OrderDesk:
         if email := _EMAIL.search(message):
             state.email, state.carried = email.group(0).lower(), False
         text = _EMAIL.sub(" ", message)
-        for number in order_numbers:
-            text = text.replace(number, " ")
+        for said_number in order_numbers:
+            text = text.replace(said_number, " ")
         if state.task == "change_address" and (address := parse_address(text)):
             state.address = address
             return
