@@ -156,7 +156,7 @@ _MEASURES = [
     ),
     (re.compile(r"\b(thick|thickness|thin|heavyweight|lightweight|midweight|how warm)\b", re.I), re.compile(r"g/m²")),
     (
-        re.compile(r"\b(how long .*\b(last|run)|battery|batteries|runtime|run time|charge|hours?)\b", re.I),
+        re.compile(r"\b(how long .*\b(last|run)s?|battery life|runtime|run time|how many hours)\b", re.I),
         re.compile(r"\b(hours?|USB|battery)\b", re.I),
     ),
     (re.compile(r"\b(how many (litres|liters)|litres|liters|capacity|volume)\b", re.I), re.compile(r"\d\s?(L|ml)\b")),
