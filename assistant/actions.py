@@ -12,7 +12,7 @@ dialogue loop only calls ``apply`` with a plan the verified customer said yes to
 
 The rules follow the shop's terms of sale and returns policy (``knowledge/``):
 orders can be cancelled until dispatch (pending or processed), changed (items,
-quantities, delivery address) only while pending, that is within the first hour,
+quantities, delivery address) only while pending and within the first hour,
 and returned or exchanged within 30 days of delivery. Refunds go to the original
 payment method.
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -34,6 +34,8 @@ from assistant.shopdb import RETURN_DAYS, Address, Customer, Order, ShopDB, cent
 ActionName = Literal["cancel", "change_address", "change_item", "return", "exchange"]
 CANCELLABLE = ("pending", "processed")
 CHANGEABLE = ("pending",)
+CHANGE_WINDOW = timedelta(hours=1)
+"""Items, quantities and the delivery address can be changed within this time of placing the order."""
 SEARCH_AFTER_DAYS = 5
 """Business days after the expected delivery day before the shop starts a search with the carrier."""
 SEARCH_TAKES_DAYS = 7
@@ -576,9 +578,10 @@ class OrderActions:
         return Refusal(action="cancel", order_id=order.id, reason=f"Order {order.id} cannot be cancelled: {why}.")
 
     def _change_refusal(self, order: Order, action: ActionName, what: str) -> Refusal | None:
-        if order.status in CHANGEABLE:
+        late = self.now() - order.placed_at > CHANGE_WINDOW  # a shop system that has not marked it processed yet
+        if order.status in CHANGEABLE and not late:
             return None
-        if order.status == "processed":
+        if order.status in ("processed", *CHANGEABLE):
             why = (
                 "it is already being prepared in our warehouse (changes are possible within 1 hour of ordering). "
                 "I can still cancel it, so you can order again"

@@ -151,3 +151,16 @@ def test_a_late_parcel_gets_the_shipping_policy_steps(demo) -> None:  # type: ig
     assert due is not None and due.days_late == 5 and due.search_due
     assert "passing this to a colleague" in on((early.search_from - expected).days).status(104073)
     assert on(30).late_parcel(104156) is None  # delivered parcels are never late
+
+
+def test_changes_end_an_hour_after_ordering_even_if_the_order_is_still_pending(demo) -> None:  # type: ignore[no-untyped-def]
+    shop = ShopDB(demo)
+    placed = shop.order(104250).placed_at
+    within = OrderActions(shop, now=lambda: placed + timedelta(minutes=59))
+    after = OrderActions(shop, now=lambda: placed + timedelta(minutes=61))
+    new = Address(name="Jonas Bauer", street="Berger Str. 1", zip="60316", city="Frankfurt am Main", country="DE")
+    assert isinstance(within.plan_change_address(104250, new), Plan)
+    refused = after.plan_change_address(104250, new)
+    assert isinstance(refused, Refusal) and "within 1 hour" in refused.reason and "cancel" in refused.reason
+    assert isinstance(after.plan_change_item(104250, ItemChange(line=1, quantity=2)), Refusal)
+    assert isinstance(after.plan_cancel(104250), Plan)  # cancelling stays possible until dispatch
