@@ -225,12 +225,13 @@ def test_the_audit_trail_reads_back_typed_newest_first(tmp_path: Path) -> None:
         )
         with shop.transaction() as db:
             save_orders(db, [pending])
-        clock = iter([T0 + timedelta(minutes=10), T0 + timedelta(minutes=20)])
-        actions = OrderActions(shop, now=lambda: next(clock))
+        clock = [T0 + timedelta(minutes=10)]
+        actions = OrderActions(shop, now=lambda: clock[0])
         new = Address(street="Lindenallee 7", zip="20259", city="Hamburg", country="DE")
         moved, cancelled = actions.plan_change_address(104250, new), actions.plan_cancel(104250, "ordered twice")
         assert isinstance(moved, Plan) and isinstance(cancelled, Plan)
         first = actions.apply(moved, actor="assistant", turn_id="t1", session_id="s1")
+        clock[0] = T0 + timedelta(minutes=20)
         second = actions.apply(cancelled, actor="assistant", turn_id="t2", session_id="s1")
 
         trail = shop.audit()
