@@ -168,8 +168,9 @@ class OrderActions:
             last = parcel.last_event
             when = f", expected on {parcel.expected_delivery:%a %d %b}" if parcel.expected_delivery else ""
             late = self.late_parcel(order.id)
-            if late:
-                when += f", so it is {late.days_late} business day{'s' * (late.days_late != 1)} late"
+            if late:  # expected on a Friday, not there on Saturday: overdue, but no business day late yet
+                n = late.days_late
+                when += f", so it is {n} business day{'s' * (n != 1)} late" if n else ", so it is overdue"
             seen = f" Last update: {last.description or last.status} ({last.at:%d %b %H:%M})." if last else ""
             lines.append(
                 f"It was dispatched on {parcel.shipped_at:%d %b} with {parcel.carrier}, "
