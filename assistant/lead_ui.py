@@ -472,7 +472,7 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
                 )
             audit_outputs: list[Any] = []
             if shop is not None:
-                with gr.Tab("Order actions"):
+                with gr.Tab("Order actions") as audit_tab:
                     gr.Markdown(
                         "Every change made to an order (cancel, address, item, return, exchange), newest first: "
                         "who, when and in which turn. Select a row for the arguments and the fields it changed."
@@ -617,6 +617,8 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
         if shop is not None:
             audit_btn.click(_safe(audit_view), [audit_order], audit_outputs, api_name="lead_audit")
             audit_order.submit(_safe(audit_view), [audit_order], audit_outputs, api_visibility="private")
+            # filled when opened, not with the page: the first view must be up within 2 s
+            audit_tab.select(_safe(audit_view), [audit_order], audit_outputs, api_visibility="private")
             entry_outputs = [entry_detail, entry_no]
             audit_table.select(_safe(on_audit_select), [audit_table], entry_outputs, api_visibility="private")
             entry_btn.click(_safe(open_entry), [entry_no], entry_outputs, api_name="lead_audit_entry")
@@ -629,13 +631,12 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
                 *job_view(),
                 *versions("intents"),
                 *queue_view(False),
-                *(audit_view("") if shop is not None else ()),
             )
 
         lead.load(
             _safe(first_view),
             [window, *search_inputs],
-            [*board_outputs, table, found, *job_outputs, *version_outputs, queue_table, queue_note, *audit_outputs],
+            [*board_outputs, table, found, *job_outputs, *version_outputs, queue_table, queue_note],
             api_name="lead_open",
             queue=False,
         )
