@@ -231,16 +231,19 @@ class FactPicker:
             self._cache[key] = (lines, np.asarray(self.embedder(lines)))
         return self._cache[key]
 
+    def _scores(self, text: str, asked: set[str], lines: list[str], vectors: np.ndarray) -> np.ndarray:
+        """Each line's match to ``text``: embedding similarity, share of ``asked`` words, the asked-measure bonus."""
+        dense = vectors @ np.asarray(self.embedder([text]))[0]
+        overlap = np.array([len(asked & content_words(line)) / len(asked) for line in lines])
+        return dense + self.lexical_weight * overlap + _measure_bonus(text, lines)
+
     def run(self, product: Product, question: str, skip: Sequence[str] = ()) -> PickedFacts:
         lines, vectors = self._lines(product)
         name_words = content_words(product.name)
         asked = content_words(question, exclude=name_words)
         if not lines or not asked:
             return PickedFacts(lines=[], score=0.0, unknown=False)
-        q = np.asarray(self.embedder([question]))[0]
-        dense = vectors @ q
-        overlap = np.array([len(asked & content_words(line)) / len(asked) for line in lines])
-        scores = dense + self.lexical_weight * overlap + _measure_bonus(question, lines)
+        scores = self._scores(question, asked, lines, vectors)
         order = [int(i) for i in np.argsort(-scores) if lines[int(i)] not in skip]
         if not order:
             return PickedFacts(lines=[], score=0.0, unknown=False)
@@ -259,12 +262,7 @@ class FactPicker:
             words = content_words(part, exclude=name_words)
             if not words:
                 continue
-            v = np.asarray(self.embedder([part]))[0] if parts else q
-            part_scores = (
-                vectors @ v
-                + self.lexical_weight * np.array([len(words & content_words(line)) / len(words) for line in lines])
-                + _measure_bonus(part, lines)
-            )
+            part_scores = self._scores(part, words, lines, vectors) if parts else scores
             picks = [int(np.argmax(part_scores))] if parts and not words <= covered else []
             for asks, states in _MEASURES:  # "how cold can I go?": the line with the temperature rating
                 stating = [i for i, line in enumerate(lines) if asks.search(part) and states.search(line)]
