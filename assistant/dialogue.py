@@ -44,6 +44,7 @@ from assistant.registry import ModelRegistry
 from assistant.retrieval import Retrieved, Retriever
 from assistant.sentiment import Sentiment, SentimentModel
 from assistant.settings import Settings
+from assistant.spelling import english_words
 from assistant.taxonomy import OUT_OF_SCOPE, Taxonomy, load_taxonomy
 from assistant.turnlog import Ticket, TurnLog, TurnRecord
 
@@ -199,7 +200,9 @@ class Assistant:
         self.hours = _opening_hours(knowledge)
         self._passages: dict[str, Passage] = {p.id: p for p in knowledge.passages()}
         self.retriever.use_passages(list(self._passages.values()))
-        self.facts = FactPicker(retriever.index.embedder, threshold=settings.fact_threshold)
+        self.facts = FactPicker(
+            retriever.index.embedder, threshold=settings.fact_threshold, vocabulary=_vocabulary(self._passages)
+        )
         self._sessions: OrderedDict[str, Session] = OrderedDict()
         self._lock = threading.Lock()
         self._unsaved: list[TurnRecord] = []
@@ -263,6 +266,7 @@ class Assistant:
         """Switch to a reloaded knowledge folder (after the index was synced with it)."""
         self._passages = {p.id: p for p in knowledge.passages()}
         self.retriever.use_passages(list(self._passages.values()))
+        self.facts.vocabulary = _vocabulary(self._passages)
         self.knowledge = knowledge
         self.hours = _opening_hours(knowledge)
 
@@ -355,6 +359,8 @@ class Assistant:
             notices.append("injection")
         elif upset:
             route_name = "handoff"  # anger, threats, fraud, "this bot is useless": a person takes over
+        elif prediction.confidence < self.settings.intent_threshold and prediction.gibberish:
+            route_name = "fallback"  # no topic to offer back: say what the assistant can help with
         elif prediction.confidence < self.settings.intent_threshold and prediction.label != OUT_OF_SCOPE:
             route_name = "clarify"
         else:
@@ -625,8 +631,15 @@ class Assistant:
         hit = hit or next(iter(self.retriever.index.get([f"product:{product.sku}"])), None)
         sess.skus = [product.sku]
         draft.used = [hit] if hit else []
-        if picked.unknown and not asked_aspects(without_name(draft.query, product)):
-            draft.text = self.prompts.responses.render("product_unknown", shop_name=SHOP_NAME, product=product.name)
+        unknown = picked.unknown and not asked_aspects(without_name(draft.query, product))
+        if unknown or picked.unnamed:  # "is the sole Vibram?": the closest lines are said, not passed off as a yes
+            draft.text = self.prompts.responses.render(
+                "product_unknown",
+                shop_name=SHOP_NAME,
+                product=product.name,
+                term=" or ".join(picked.unnamed),
+                said=" ".join(picked.lines),
+            )
             draft.strategy = "dont_know"
             return
         draft.text, draft.strategy = catalogue_answer(product, draft.query, picked.lines), "catalogue"
@@ -849,6 +862,12 @@ def _opening_hours(knowledge: KnowledgeBase) -> OpeningHours | None:
     except AssistantError as err:
         log.warning("knowledge customer-service: %s", err)
         return None
+
+
+def _vocabulary(passages: dict[str, Passage]) -> frozenset[str]:
+    """English words and every word of the knowledge: a name outside them is one the shop's data never uses."""
+    words = {w.lower() for p in passages.values() for w in re.findall(r"[\w-]+", f"{p.title} {p.text}")}
+    return english_words() | words
 
 
 def _short(text: str, n: int = 140) -> str:

@@ -179,7 +179,7 @@ def mentioned_products(text: str, products: Sequence[Product]) -> list[Product]:
     return [p for s, p in scored if s >= best - 1e-9 or s >= 0.67]
 
 
-def _one_edit(a: str, b: str) -> bool:
+def one_edit(a: str, b: str) -> bool:
     """``a`` and ``b`` differ by one letter left out, added, changed, or two neighbours swapped."""
     if a == b or abs(len(a) - len(b)) > 1:
         return a == b
@@ -204,7 +204,7 @@ def _misspelt_names(said: list[str], names: set[str]) -> set[str]:
         if joined in names:
             found.add(joined)
         if len(word) >= 4 and word not in known and word not in names:
-            found |= {n for n in names if _one_edit(word, n)}
+            found |= {n for n in names if one_edit(word, n)}
     return found
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from assistant.embedding import MiniLMEmbedding
-from assistant.entities import fold
+from assistant.entities import fold, one_edit
 from assistant.knowledge import Product
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -170,12 +170,38 @@ PART_SLACK = 0.1
 _OVERVIEW = {"about", "info", "information", "details", "detail", "more", "describe", "overview", "good", "recommend"}
 
 
+_NAME_TOKEN = re.compile(r"(?<![\w'’-])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\-–—(\"])\s*$")
+
+
 class PickedFacts(BaseModel):
     """The best lines for a question, and whether the question asks something the product data does not cover."""
 
     lines: list[str]
     score: float
     unknown: bool
+    unnamed: list[str] = []
+    """Names the question uses that the product data never mentions ("Vibram", "YKK"): the lines cannot answer."""
+
+
+def named_terms(question: str) -> list[str]:
+    """Words written as names: all capitals ("YKK"), inner capitals ("GoreTex"), or capitalised mid-sentence.
+
+    When the message asks with a question mark, only the names in its questions count: "Doing the Kungsleden
+    this summer" tells where, it does not ask about it.
+    """
+    if "?" in question:
+        asked = [part.strip().rstrip("?") for part in re.findall(r"[^.!?]*\?", question)]
+        return list(dict.fromkeys(term for part in asked for term in named_terms(part)))
+    found = []
+    for m in _NAME_TOKEN.finditer(question):
+        word = m.group(1)
+        acronym = len(word) >= 3 and word.isupper()  # "YKK", "AAA"; not "UV", "EU", "XL"
+        inner = len(word) >= 3 and any(ch.isupper() for ch in word[1:])
+        mid_sentence = len(word) >= 3 and word[0].isupper() and not _SENTENCE_START.search(question[: m.start()])
+        if acronym or inner or mid_sentence:
+            found.append(word)
+    return list(dict.fromkeys(found))
 
 
 def content_words(text: str, exclude: set[str] | None = None) -> set[str]:
@@ -212,9 +238,16 @@ class FactPicker:
     """Scores a product's fact lines against a question; line embeddings are cached per product."""
 
     def __init__(
-        self, embedder: MiniLMEmbedding, threshold: float = 0.45, lexical_weight: float = 0.35, spread: float = 0.15
+        self,
+        embedder: MiniLMEmbedding,
+        threshold: float = 0.45,
+        lexical_weight: float = 0.35,
+        spread: float = 0.15,
+        vocabulary: frozenset[str] = frozenset(),
     ) -> None:
         self.embedder = embedder
+        self.vocabulary = vocabulary
+        """Words that are never a name the product data leaves out: English words, the shop's own words."""
         self.spread = spread
         """Lines scoring within this of the best are quoted too (up to three)."""
         self.threshold = threshold
@@ -278,7 +311,15 @@ class FactPicker:
             if not any(other != line and content_words(line) < content_words(other) for other in chosen)
         ]
         known = " ".join(lines + [product.name, product.category])
-        uncovered = asked - content_words(known) - _OVERVIEW
+        known_words = content_words(known)
+        uncovered = asked - known_words - _OVERVIEW
         if best < self.threshold:
             return PickedFacts(lines=[], score=round(best, 4), unknown=bool(uncovered))
-        return PickedFacts(lines=chosen, score=round(best, 4), unknown=False)
+        unnamed = [
+            term
+            for term in named_terms(question)
+            if term.lower() not in self.vocabulary
+            and not content_words(term) & (known_words | name_words)
+            and not any(one_edit(term.lower(), word) for word in name_words)  # "Fjelro" is the Fjellro
+        ]
+        return PickedFacts(lines=chosen, score=round(best, 4), unknown=False, unnamed=unnamed)

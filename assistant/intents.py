@@ -23,6 +23,8 @@ class IntentPrediction(BaseModel):
     """Misspelt words the spelling normaliser corrected before classifying, as (typed, read)."""
     read: str | None = None
     """The message as the classifier read it, when spelling normalisation changed it."""
+    gibberish: bool = False
+    """Most of the message's words are in no vocabulary (see ``SpellingNormalizer``)."""
 
 
 class IntentClassifier:
@@ -107,6 +109,7 @@ class IntentClassifier:
                     ranking=ranking,
                     corrections=corrections,
                     read=read[n].text if corrections else None,
+                    gibberish=read[n].gibberish if read else False,
                 )
             )
         return out

@@ -27,7 +27,7 @@ RESPONSE_VARS = {
     "fallback": {"shop_name"},
     "ask_order_number": {"shop_name"},
     "offer_order_check": {"shop_name"},
-    "product_unknown": {"shop_name", "product"},
+    "product_unknown": {"shop_name", "product", "term", "said"},
     "handoff": {"shop_name", "contact", "answer"},
     "complaint": {"shop_name", "contact", "answer"},
     "dont_know": {"shop_name"},

@@ -114,6 +114,8 @@ class Normalized(BaseModel):
 
     text: str
     corrections: list[tuple[str, str]] = []
+    gibberish: bool = False
+    """Most words are unknown ("blorp snizzle wump"): not typos, and no question anyone can read."""
 
 
 class SpellingNormalizer:
@@ -152,8 +154,10 @@ class SpellingNormalizer:
                 start = m.start() + m.group(0).index(core)
                 words.append((start, start + len(core), core))
         unknown = [w for w in words if len(w[2]) >= 3 and w[2] not in self._known]
-        if not unknown or (len(words) >= 3 and len(unknown) / len(words) > self.gibberish_share):
+        if not unknown:
             return Normalized(text=text)
+        if len(words) >= 3 and len(unknown) / len(words) > self.gibberish_share:
+            return Normalized(text=text, gibberish=True)
         out: list[str] = []
         corrections: list[tuple[str, str]] = []
         pos = 0

@@ -37,7 +37,7 @@ def intents_cmd(
     class_weighting: bool = True,
     typo_share: float = 0.0,
     spelling: Annotated[bool, typer.Option(help="Spelling-normalise messages towards the shop vocabulary.")] = True,
-    group_by_length: bool = False,
+    group_by_length: Annotated[bool, typer.Option(help="Batch examples of similar length (faster).")] = True,
     max_steps: int = -1,
     activate: bool = True,
     from_log: Annotated[bool, typer.Option(help="Add the intents support leads set on logged turns.")] = False,

@@ -53,8 +53,10 @@ class IntentTrainArgs:
     Measured on the held-out set, 0.5 moved typo macro-F1 by -3 to +3 points between runs: off by default."""
     spelling: bool = True
     """Spelling-normalise messages (training and inference) towards the shop vocabulary; see assistant/spelling.py."""
-    group_by_length: bool = False
-    """Batch examples of similar length: about 2x faster on CPU, but a different (not better) model."""
+    group_by_length: bool = True
+    """Batch examples of similar length. Random batches of 16 pad to about 3x the real tokens; grouped, the default
+    training took 8.9 instead of 14.5 minutes on a 2-core AVX2 CPU, with the same held-out scores (macro-F1 0.974
+    against 0.973, out-of-scope recall 0.967 against 0.960)."""
     class_weighting: bool = True
     """Weight the loss by inverse class frequency (out_of_scope is much larger)."""
     threshold: float = 0.45
@@ -234,7 +236,9 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
             metric_for_best_model="macro_f1",
             save_total_limit=1,
             save_only_model=True,
-            train_sampling_strategy="group_by_length" if args.group_by_length else "random",
+            # a step-limited run (a lead's quick retraining) must see a random sample: grouped, it would see only
+            # the longest batches of the first group, and perhaps none of the corrections
+            train_sampling_strategy="group_by_length" if args.group_by_length and args.max_steps < 0 else "random",
             logging_steps=20,
             report_to="none",
             seed=args.seed,

@@ -8,8 +8,9 @@ import pytest
 
 from assistant.answers import catalogue_answer
 from assistant.embedding import MiniLMEmbedding
-from assistant.facts import FactPicker, fact_lines
+from assistant.facts import FactPicker, fact_lines, named_terms
 from assistant.knowledge import load_knowledge
+from assistant.spelling import english_words
 
 KB = load_knowledge(Path(__file__).resolve().parents[2] / "knowledge")
 
@@ -68,3 +69,26 @@ def test_a_temperature_question_never_gets_the_washing_temperature(picker: FactP
     parka = _named("Hardanger")
     question = "Will the Hardanger parka keep me warm at minus 20?"
     assert "wash" not in catalogue_answer(parka, question, picker.run(parka, question).lines).lower()
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("Is the sole made by Vibram or is it your own rubber?", ["Vibram"]),
+        ("does the vidda use PrimaLoft insulation", ["PrimaLoft"]),
+        ("Are the zips YKK? Great tent by the way", ["YKK"]),
+        ("How light is it? Doing the Kungsleden with my boyfriend this summer", []),  # tells where, asks nothing
+        ("Lofoten jacket: UV protection in XL for the EU?", []),  # short capitals are sizes and the like
+    ],
+)
+def test_names_the_question_asks_about(question: str, names: list[str]) -> None:
+    assert named_terms(question) == names
+
+
+def test_a_name_the_product_data_never_uses_is_reported_with_the_closest_lines() -> None:
+    picker = FactPicker(MiniLMEmbedding(), vocabulary=english_words())
+    vidda = _named("Vidda")
+    picked = picker.run(vidda, "Does the Vidda jacket use PrimaLoft insulation?")
+    assert picked.unnamed == ["PrimaLoft"] and picked.lines  # what the catalogue does say about its fill
+    assert not picker.run(vidda, "Does the Vida jacket have a hood?").unnamed  # a misspelt own name is no new name
+    assert not picker.run(vidda, "How warm is the Vidda Insulated Jacket?").unnamed

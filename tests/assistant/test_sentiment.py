@@ -38,7 +38,12 @@ def test_escalations(model: SentimentModel, text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "label"),
-    [("How much does shipping to Austria cost?", "neutral"), ("Thank you so much, the boots are perfect!", "positive")],
+    [
+        ("How much does shipping to Austria cost?", "neutral"),
+        ("Thank you so much, the boots are perfect!", "positive"),
+        ("I can't log into my account", "neutral"),  # a login problem is not a hacked account
+        ("What's your phone number?", "neutral"),
+    ],
 )
 def test_calm_and_happy(model: SentimentModel, text: str, label: str) -> None:
     feeling = model.run(text)

@@ -61,6 +61,11 @@ def test_everything_else_is_left_alone(speller: SpellingNormalizer, text: str) -
     assert speller.run(text).corrections == []
 
 
+def test_gibberish_is_flagged_and_typos_are_not(speller: SpellingNormalizer) -> None:
+    assert speller.run("blorp snizzle wump").gibberish and speller.run("qwxz vlorb zzkt ok").gibberish
+    assert not speller.run("wher is my ordr, pls").gibberish and not speller.run("thx pls").gibberish
+
+
 def test_corrections_keep_the_first_letter(speller: SpellingNormalizer) -> None:
     # "nvoice" is one edit from "invoice" but starts differently: typists rarely miss the first letter
     assert speller("the nvoice") == "the nvoice"
