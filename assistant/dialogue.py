@@ -38,7 +38,7 @@ from assistant.index import Hit, KnowledgeIndex
 from assistant.intents import IntentClassifier, IntentPrediction
 from assistant.knowledge import KnowledgeBase, Passage, Product, load_knowledge
 from assistant.orderdesk import INTENT_TASKS, DeskReply, DeskState, OrderDesk, is_yes
-from assistant.prompts import PromptLibrary
+from assistant.prompts import SHOP_NAME, PromptLibrary
 from assistant.recommend import Constraints, parse_constraints, recommend, recommendation_text
 from assistant.registry import ModelRegistry
 from assistant.retrieval import Retrieved, Retriever
@@ -50,7 +50,6 @@ from assistant.turnlog import Ticket, TurnLog, TurnRecord
 
 log = logging.getLogger(__name__)
 
-SHOP_NAME = "Fjord & Pine"
 Strategy = Literal[
     "fixed",
     "clarify",
@@ -836,6 +835,7 @@ def _generator(settings: Settings, adapter: Path | None) -> ReplyGenerator:
         adapter_dir=adapter,
         device=settings.device,
         dtype=settings.lm_dtype,
+        static_cache=settings.static_cache,
         max_new_tokens=settings.max_new_tokens,
         threads=settings.threads,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import warnings
@@ -15,6 +16,11 @@ from pydantic import BaseModel
 from assistant.errors import ModelMissingError
 from assistant.hardware import bf16_is_fast
 from assistant.models import LM_NAME, lm_is_ready
+
+log = logging.getLogger(__name__)
+
+STATIC_CACHE_TOKENS = 2048
+"""Prompt and reply tokens the static KV cache holds (CUDA decoding)."""
 
 
 class Generation(BaseModel):
@@ -55,6 +61,13 @@ class ReplyGenerator:
     token, and integer matrix kernels), the LoRA adapter merged in before quantising.
     The key/value states of a prompt's system message, the same in every reply, are
     computed once and reused.
+
+    On CUDA a step of one token costs far less than launching its hundreds of small
+    kernels from Python, so there decoding uses a static KV cache of fixed size
+    (``STATIC_CACHE_TOKENS``) that transformers' ``generate`` compiles into CUDA graphs:
+    one compiled step for every reply, since the cache's shape never changes (6x the
+    tokens per second of the plain loop on an H100: ``make bench``). ``warm_up``
+    compiles it. A prompt and reply longer than the cache use the plain loop.
     """
 
     def __init__(
@@ -66,6 +79,7 @@ class ReplyGenerator:
         max_new_tokens: int = 160,
         threads: int | None = None,
         prefix_cache: bool = True,
+        static_cache: bool | None = None,
     ) -> None:
         self.model_dir = model_dir
         self.adapter_dir = adapter_dir
@@ -74,6 +88,7 @@ class ReplyGenerator:
         self.max_new_tokens = max_new_tokens
         self.threads = threads
         self.prefix_cache = prefix_cache
+        self.static_cache_choice = static_cache
         self.device = "cpu"
         self.precision = "float32"
         self._model: Any = None
@@ -81,6 +96,7 @@ class ReplyGenerator:
         self._eos: set[int] = set()
         self._prefill_model: Any = None
         self._prefixes: OrderedDict[tuple[int, ...], Any] = OrderedDict()
+        self._static: Any = None
         self._lock = threading.Lock()
 
     @property
@@ -136,6 +152,21 @@ class ReplyGenerator:
             self._tokenizer.eos_token_id,
         }
         self._model = model.to(self.device)
+        use_static = self.device == "cuda" if self.static_cache_choice is None else self.static_cache_choice
+        if use_static and self.precision != "int8":
+            from transformers import StaticCache
+
+            self._static = StaticCache(config=model.config, max_cache_len=STATIC_CACHE_TOKENS)
+            if self.device == "cuda":  # compile the decoding step now, not during the first customer's reply
+                hello = self._tokenizer("Hello", return_tensors="pt")["input_ids"].to(self.device)
+                try:
+                    for _ in range(3):
+                        list(self._static_tokens(hello, 4, 1.1, 0))
+                except Exception as err:  # no compiler for this GPU, say: decode step by step instead
+                    log.warning(
+                        "static-cache decoding unavailable (%s: %s); decoding step by step", type(err).__name__, err
+                    )
+                    self._static = None
 
     # --- decoding -------------------------------------------------------------
 
@@ -211,6 +242,64 @@ class ReplyGenerator:
                 seen[token] = True
                 logits = self._forward(torch.tensor([[token]], device=self.device), cache)
 
+    def _static_tokens(self, ids: Any, limit: int, penalty: float, min_new: int) -> Iterator[int]:
+        """Greedy decoding by ``generate`` on the static cache (compiled on CUDA), tokens passed on as they come.
+
+        The same decoding as ``_tokens`` (HF's repetition penalty over prompt and reply, no end of turn before
+        ``min_new``); ``generate`` runs in a thread and hands each token over through a queue.
+        """
+        import queue
+
+        import torch
+        from transformers.generation.streamers import BaseStreamer
+
+        handed: queue.Queue[int | BaseException | None] = queue.Queue()
+
+        class Handover(BaseStreamer):
+            def __init__(self) -> None:
+                self.prompt = True
+
+            def put(self, value: Any) -> None:
+                if self.prompt:  # generate hands over the prompt first
+                    self.prompt = False
+                else:
+                    handed.put(int(value.reshape(-1)[0]))
+
+            def end(self) -> None:
+                pass
+
+        def work() -> None:
+            try:
+                with self._lock, torch.inference_mode():
+                    self._static.reset()
+                    self._model.generate(
+                        input_ids=ids,
+                        attention_mask=torch.ones_like(ids),
+                        past_key_values=self._static,
+                        max_new_tokens=limit,
+                        min_new_tokens=min_new,
+                        do_sample=False,
+                        temperature=None,
+                        top_p=None,
+                        top_k=None,
+                        repetition_penalty=penalty,
+                        eos_token_id=sorted(self._eos),
+                        pad_token_id=self._tokenizer.eos_token_id,
+                        streamer=Handover(),
+                    )
+            except BaseException as err:  # raised again in the caller's thread
+                handed.put(err)
+            finally:
+                handed.put(None)
+
+        threading.Thread(target=work, name="reply-decoding", daemon=True).start()
+        while (item := handed.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            if item in self._eos:
+                return
+            yield item
+
     def stream(
         self,
         messages: list[dict[str, str]],
@@ -236,7 +325,12 @@ class ReplyGenerator:
         limit = min(limit, 96) if strict else limit
         out: list[int] = []
         shown, first = "", None
-        for token in self._tokens(ids, system, limit, 1.0 if strict else 1.1, min_new_tokens or 0):
+        penalty, min_new = 1.0 if strict else 1.1, min_new_tokens or 0
+        if self._static is not None and ids.shape[1] + limit <= STATIC_CACHE_TOKENS:
+            tokens = self._static_tokens(ids, limit, penalty, min_new)
+        else:
+            tokens = self._tokens(ids, system, limit, penalty, min_new)
+        for token in tokens:
             out.append(token)
             text = self._tokenizer.decode(out, skip_special_tokens=True)
             if text.endswith("\ufffd"):  # half a character: wait for the rest of its bytes

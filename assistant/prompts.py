@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.errors import PromptError
 
+SHOP_NAME = "Fjord & Pine"
+"""The demo shop's name, rendered into prompts and canned responses as ``shop_name``."""
+
 _ENV = Environment(undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
 REPLY_VARS = {"shop_name", "question", "passages", "history", "order_number"}

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
         description="Reply model weights; auto is int8 on CPU (about 2.5x faster decoding than bf16: make bench) "
         "and bf16 on CUDA.",
     )
+    static_cache: bool | None = Field(
+        None,
+        description="Decode with a static KV cache (compiled into CUDA graphs on a GPU); default: on CUDA only.",
+    )
     adapter: Path | None = Field(
         None, description="LoRA adapter folder; default: the active one in <data_dir>/models/replies."
     )

@@ -1,6 +1,7 @@
 """Per-stage latency of real turns, and reply-model speed against an fp32 baseline and the bandwidth limit.
 
     .venv/bin/python -m bench [--turns 30] [--skip-lm]
+    .venv/bin/python -m bench --skip-turns --device cuda   # the reply model on a GPU
 
 Uses the installation prepared by ``make run`` (``.data/``) and a throw-away turn log.
 """
@@ -70,15 +71,20 @@ def turns(n: int) -> None:
         print(f"\nsingle-message classification p50 {statistics.median(single):.1f} ms")
 
 
-def read_bandwidth() -> float:
-    """Memory read bandwidth in GB/s: the best of five sums over a 512 MiB buffer (far larger than the caches)."""
+def read_bandwidth(device: str = "cpu") -> float:
+    """Memory read bandwidth in GB/s: the best of several sums over a buffer far larger than the caches."""
     import torch
 
-    buf = torch.ones(128 * 1024 * 1024, dtype=torch.float32)
+    cuda = device == "cuda"
+    buf = torch.ones((256 if cuda else 128) * 1024 * 1024, dtype=torch.float32, device=device)
     best = float("inf")
-    for _ in range(5):
+    for _ in range(10 if cuda else 5):
+        if cuda:
+            torch.cuda.synchronize()
         t = time.perf_counter()
         buf.sum()
+        if cuda:
+            torch.cuda.synchronize()
         best = min(best, time.perf_counter() - t)
     return buf.nbytes / best / 1e9
 
@@ -87,9 +93,8 @@ def prompt_of(tokens: int) -> list[dict[str, str]]:
     """The assistant's real reply prompt, with knowledge passages filling it to ``tokens`` tokens."""
     from transformers import AutoTokenizer
 
-    from assistant.dialogue import SHOP_NAME
     from assistant.knowledge import load_knowledge
-    from assistant.prompts import PromptLibrary
+    from assistant.prompts import SHOP_NAME, PromptLibrary
     from assistant.settings import Settings
 
     settings = Settings()
@@ -126,7 +131,7 @@ def weight_bytes(model: object) -> int:
     return total
 
 
-def lm_speed(prompt_tokens: int = 400, new_tokens: int = 64, runs: int = 3) -> None:
+def lm_speed(device: str = "cpu", prompt_tokens: int = 400, new_tokens: int = 64, runs: int = 3) -> None:
     """First-token latency and decode speed per configuration, against the memory-bandwidth limit."""
     from assistant.generation import ReplyGenerator
     from assistant.hardware import bf16_is_fast
@@ -134,26 +139,31 @@ def lm_speed(prompt_tokens: int = 400, new_tokens: int = 64, runs: int = 3) -> N
 
     settings = Settings()
     messages = prompt_of(prompt_tokens)
-    bandwidth = read_bandwidth()
-    print(f"memory read bandwidth: {bandwidth:.1f} GB/s")
+    bandwidth = read_bandwidth(device)
+    print(f"{device} memory read bandwidth: {bandwidth:.1f} GB/s")
     configs: dict[str, dict[str, object]] = {
         "fp32 (baseline)": {"dtype": "float32", "prefix_cache": False},
         "bf16": {"dtype": "bfloat16", "prefix_cache": False},
-        "int8": {"dtype": "int8", "prefix_cache": False},
-        "int8 + system cache": {"dtype": "int8"},  # what the app runs on CPU
     }
-    if not bf16_is_fast("cpu"):  # emulated on AVX2-only CPUs: about 30x slower than float32, minutes per run
-        print("bf16: skipped, this CPU has no bf16 kernels (the int8 configurations read the prompt in float32)")
-        del configs["bf16"]
+    if device == "cuda":
+        configs = {name: {**options, "static_cache": False} for name, options in configs.items()}
+        configs["bf16 + static cache, CUDA graphs"] = {"dtype": "bfloat16"}  # what the app runs on CUDA
+    else:
+        configs["int8"] = {"dtype": "int8", "prefix_cache": False}
+        configs["int8 + system cache"] = {"dtype": "int8"}  # what the app runs on CPU
+        if not bf16_is_fast("cpu"):  # emulated on AVX2-only CPUs: about 30x slower than float32, minutes per run
+            print("bf16: skipped, this CPU has no bf16 kernels (the int8 configurations read the prompt in float32)")
+            del configs["bf16"]
     header = ("prompt", 7), ("first ms", 10), ("tok/s", 8), ("limit tok/s", 13), ("of limit", 10), ("vs fp32", 9)
-    print(f"{'configuration':<24}" + "".join(f"{h:>{w}}" for h, w in header))
+    print(f"{'configuration':<30}" + "".join(f"{h:>{w}}" for h, w in header))
     base_rate = None
     for name, options in configs.items():
-        gen = ReplyGenerator(settings.lm_dir, max_new_tokens=new_tokens, threads=settings.threads, **options)  # type: ignore[arg-type]
+        gen = ReplyGenerator(
+            settings.lm_dir, max_new_tokens=new_tokens, threads=settings.threads, device=device, **options
+        )  # type: ignore[arg-type]
+        t = time.perf_counter()
         gen.warm_up()
         weights = weight_bytes(gen._model)
-        limit = bandwidth * 1e9 / weights
-        t = time.perf_counter()
         for _ in range(2):  # warm-up (and compilation)
             gen.run(messages, max_new_tokens=new_tokens, min_new_tokens=new_tokens)
         warm_s = time.perf_counter() - t
@@ -163,23 +173,42 @@ def lm_speed(prompt_tokens: int = 400, new_tokens: int = 64, runs: int = 3) -> N
             decode_s = (out.total_ms - out.first_token_ms) / 1000
             firsts.append(out.first_token_ms)
             rates.append((out.completion_tokens - 1) / decode_s if decode_s > 0 else float("nan"))
-        rate, first = statistics.median(rates), statistics.median(firsts)
-        base_rate = base_rate or rate
-        print(
-            f"{name:<24}{out.prompt_tokens:>7}{first:>10.0f}{rate:>8.1f}{limit:>13.1f}{rate / limit:>10.0%}"
-            f"{rate / base_rate:>8.2f}x   (weights {weights / 1e6:.0f} MB, warm-up {warm_s:.0f} s)"
-        )
+        base_rate = _row(name, out.prompt_tokens, firsts, rates, weights, bandwidth, base_rate, warm_s)
+        del gen
+
+
+def _row(
+    name: str,
+    prompt: int,
+    firsts: list[float],
+    rates: list[float],
+    weights: int,
+    bandwidth: float,
+    base_rate: float | None,
+    warm_s: float,
+) -> float:
+    rate, first = statistics.median(rates), statistics.median(firsts)
+    limit = bandwidth * 1e9 / weights
+    base_rate = base_rate or rate
+    print(
+        f"{name:<30}{prompt:>7}{first:>10.1f}{rate:>8.1f}{limit:>13.1f}{rate / limit:>10.1%}"
+        f"{rate / base_rate:>8.2f}x   (weights {weights / 1e6:.0f} MB, load and warm-up {warm_s:.0f} s)"
+    )
+    return base_rate
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, default=30)
+    parser.add_argument("--skip-turns", action="store_true", help="only the reply-model speed comparison")
     parser.add_argument("--skip-lm", action="store_true", help="skip the reply-model speed comparison")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where the reply model runs")
     args = parser.parse_args()
-    turns(args.turns)
-    if not args.skip_lm:
+    if not args.skip_turns:
+        turns(args.turns)
         print()
-        lm_speed()
+    if not args.skip_lm:
+        lm_speed(args.device)
 
 
 if __name__ == "__main__":

@@ -154,10 +154,9 @@ def _lm_rows(
     """The grounded-generation path alone: retrieve, prompt, generate (in batches, for throughput)."""
     from tqdm import tqdm
 
-    from assistant.dialogue import SHOP_NAME
     from assistant.generation import ReplyGenerator
     from assistant.index import KnowledgeIndex
-    from assistant.prompts import PromptLibrary
+    from assistant.prompts import SHOP_NAME, PromptLibrary
     from assistant.retrieval import Retriever
 
     retriever = Retriever(KnowledgeIndex(settings.chroma_dir, settings.collection), top_k=settings.top_k)

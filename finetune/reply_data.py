@@ -28,9 +28,8 @@ from typing import Literal
 from pydantic import BaseModel
 
 from assistant.answers import catalogue_answer, curated_answer
-from assistant.dialogue import SHOP_NAME
 from assistant.knowledge import KnowledgeBase, Passage, Product
-from assistant.prompts import PromptLibrary
+from assistant.prompts import SHOP_NAME, PromptLibrary
 from assistant.supervision import CuratedRecord
 from assistant.taxonomy import Taxonomy
 from finetune.intent_data import load_examples

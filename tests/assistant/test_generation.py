@@ -74,3 +74,24 @@ def test_min_new_tokens_holds_back_the_end_of_turn(shared_models) -> None:  # ty
     gen = ReplyGenerator(Settings(data_dir=shared_models).lm_dir, max_new_tokens=20)
     out = gen.run([{"role": "user", "content": "Reply with the single word: yes"}], min_new_tokens=20)
     assert out.completion_tokens == 20
+
+
+def test_static_cache_decoding_gives_the_tokens_of_the_plain_loop(shared_models) -> None:  # type: ignore[no-untyped-def]
+    """The CUDA path (generate on a static cache; compiled only on a GPU) decodes exactly as the step loop does."""
+    from assistant.generation import STATIC_CACHE_TOKENS
+
+    lm_dir = Settings(data_dir=shared_models).lm_dir
+    static = ReplyGenerator(lm_dir, max_new_tokens=16, dtype="float32", static_cache=True)
+    plain = ReplyGenerator(lm_dir, max_new_tokens=16, dtype="float32", static_cache=False, prefix_cache=False)
+    chat = [
+        {"role": "system", "content": "You are the assistant of a small shop. Be brief."},
+        {"role": "user", "content": "How long do I have to return a jacket?"},
+    ]
+    for strict in (False, True):  # with and without the repetition penalty
+        a, b = static.run(chat, strict=strict), plain.run(chat, strict=strict)
+        assert a.text == b.text and a.completion_tokens == b.completion_tokens > 0
+    assert static.run(chat, min_new_tokens=16).completion_tokens == 16
+    assert static._static is not None and plain._static is None
+    # a prompt longer than the static cache is decoded by the step loop instead of failing
+    long = [{"role": "user", "content": "Please answer briefly. " * (STATIC_CACHE_TOKENS // 4)}]
+    assert static.run(long, max_new_tokens=2).prompt_tokens > STATIC_CACHE_TOKENS
