@@ -36,7 +36,8 @@ class Settings(BaseSettings):
     )
     static_cache: bool | None = Field(
         None,
-        description="Decode with a static KV cache (compiled into CUDA graphs on a GPU); default: on CUDA only.",
+        description="Decode with a static KV cache (compiled into CUDA graphs on a GPU; not with int8 weights); "
+        "default: on CUDA only.",
     )
     adapter: Path | None = Field(
         None, description="LoRA adapter folder; default: the active one in <data_dir>/models/replies."

@@ -34,6 +34,10 @@ SCRIPT = [
 ]
 
 
+NON_EMBEDDING_WEIGHTS = 106_000_000
+"""SmolLM2-135M's weights a prompt token is multiplied with (the 28 M of the embedding are only looked up)."""
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -89,6 +93,24 @@ def read_bandwidth(device: str = "cpu") -> float:
     return buf.nbytes / best / 1e9
 
 
+def matmul_rate(device: str = "cpu") -> float:
+    """Float32 matrix-product throughput in GFLOP/s on shapes of the reply model's MLP (a 400-token prompt)."""
+    import torch
+
+    a = torch.randn(400, 576, device=device)
+    b = torch.randn(576, 1536, device=device)
+    best = float("inf")
+    for _ in range(8):
+        if device == "cuda":
+            torch.cuda.synchronize()
+        t = time.perf_counter()
+        a @ b
+        if device == "cuda":
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - t)
+    return 2 * a.shape[0] * a.shape[1] * b.shape[1] / best / 1e9
+
+
 def prompt_of(tokens: int) -> list[dict[str, str]]:
     """The assistant's real reply prompt, with knowledge passages filling it to ``tokens`` tokens."""
     from transformers import AutoTokenizer
@@ -141,6 +163,13 @@ def lm_speed(device: str = "cpu", prompt_tokens: int = 400, new_tokens: int = 64
     messages = prompt_of(prompt_tokens)
     bandwidth = read_bandwidth(device)
     print(f"{device} memory read bandwidth: {bandwidth:.1f} GB/s")
+    if device == "cpu":
+        rate = matmul_rate(device)
+        print(
+            f"cpu float32 matrix products: {rate:.0f} GFLOP/s; reading a {prompt_tokens}-token prompt "
+            f"(2 x {NON_EMBEDDING_WEIGHTS / 1e6:.0f} M weights x {prompt_tokens} tokens) takes at least "
+            f"{2 * NON_EMBEDDING_WEIGHTS * prompt_tokens / rate / 1e6:.0f} ms in float32"
+        )
     configs: dict[str, dict[str, object]] = {
         "fp32 (baseline)": {"dtype": "float32", "prefix_cache": False},
         "bf16": {"dtype": "bfloat16", "prefix_cache": False},
