@@ -93,20 +93,15 @@ def read_bandwidth(device: str = "cpu") -> float:
     return buf.nbytes / best / 1e9
 
 
-def matmul_rate(device: str = "cpu") -> float:
-    """Float32 matrix-product throughput in GFLOP/s on shapes of the reply model's MLP (a 400-token prompt)."""
+def matmul_rate() -> float:
+    """CPU float32 matrix-product throughput in GFLOP/s on shapes of the reply model's MLP (a 400-token prompt)."""
     import torch
 
-    a = torch.randn(400, 576, device=device)
-    b = torch.randn(576, 1536, device=device)
+    a, b = torch.randn(400, 576), torch.randn(576, 1536)
     best = float("inf")
     for _ in range(8):
-        if device == "cuda":
-            torch.cuda.synchronize()
         t = time.perf_counter()
         a @ b
-        if device == "cuda":
-            torch.cuda.synchronize()
         best = min(best, time.perf_counter() - t)
     return 2 * a.shape[0] * a.shape[1] * b.shape[1] / best / 1e9
 
@@ -164,7 +159,7 @@ def lm_speed(device: str = "cpu", prompt_tokens: int = 400, new_tokens: int = 64
     bandwidth = read_bandwidth(device)
     print(f"{device} memory read bandwidth: {bandwidth:.1f} GB/s")
     if device == "cpu":
-        rate = matmul_rate(device)
+        rate = matmul_rate()
         print(
             f"cpu float32 matrix products: {rate:.0f} GFLOP/s; reading a {prompt_tokens}-token prompt "
             f"(2 x {NON_EMBEDDING_WEIGHTS / 1e6:.0f} M weights x {prompt_tokens} tokens) takes at least "
@@ -202,28 +197,14 @@ def lm_speed(device: str = "cpu", prompt_tokens: int = 400, new_tokens: int = 64
             decode_s = (out.total_ms - out.first_token_ms) / 1000
             firsts.append(out.first_token_ms)
             rates.append((out.completion_tokens - 1) / decode_s if decode_s > 0 else float("nan"))
-        base_rate = _row(name, out.prompt_tokens, firsts, rates, weights, bandwidth, base_rate, warm_s)
+        rate, first = statistics.median(rates), statistics.median(firsts)
+        limit = bandwidth * 1e9 / weights
+        base_rate = base_rate or rate
+        print(
+            f"{name:<30}{out.prompt_tokens:>7}{first:>10.1f}{rate:>8.1f}{limit:>13.1f}{rate / limit:>10.1%}"
+            f"{rate / base_rate:>8.2f}x   (weights {weights / 1e6:.0f} MB, load and warm-up {warm_s:.0f} s)"
+        )
         del gen
-
-
-def _row(
-    name: str,
-    prompt: int,
-    firsts: list[float],
-    rates: list[float],
-    weights: int,
-    bandwidth: float,
-    base_rate: float | None,
-    warm_s: float,
-) -> float:
-    rate, first = statistics.median(rates), statistics.median(firsts)
-    limit = bandwidth * 1e9 / weights
-    base_rate = base_rate or rate
-    print(
-        f"{name:<30}{prompt:>7}{first:>10.1f}{rate:>8.1f}{limit:>13.1f}{rate / limit:>10.1%}"
-        f"{rate / base_rate:>8.2f}x   (weights {weights / 1e6:.0f} MB, load and warm-up {warm_s:.0f} s)"
-    )
-    return base_rate
 
 
 def main() -> None:
