@@ -836,6 +836,7 @@ def _generator(settings: Settings, adapter: Path | None) -> ReplyGenerator:
         device=settings.device,
         dtype=settings.lm_dtype,
         static_cache=settings.static_cache,
+        lean=settings.lean_decoding,
         max_new_tokens=settings.max_new_tokens,
         threads=settings.threads,
     )

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
         description="Decode with a static KV cache (compiled into CUDA graphs on a GPU; not with int8 weights); "
         "default: on CUDA only.",
     )
+    lean_decoding: bool = Field(
+        True,
+        description="On CPU, decode reply tokens with the lean decoder (the same arithmetic as transformers' "
+        "forward pass in far fewer operations: make bench); off: transformers' forward pass.",
+    )
     adapter: Path | None = Field(
         None, description="LoRA adapter folder; default: the active one in <data_dir>/models/replies."
     )

@@ -95,3 +95,21 @@ def test_static_cache_decoding_gives_the_tokens_of_the_plain_loop(shared_models)
     # a prompt longer than the static cache is decoded by the step loop instead of failing
     long = [{"role": "user", "content": "Please answer briefly. " * (STATIC_CACHE_TOKENS // 4)}]
     assert static.run(long, max_new_tokens=2).prompt_tokens > STATIC_CACHE_TOKENS
+
+
+def test_lean_decoding_gives_the_reply_of_transformers_forward(shared_models) -> None:  # type: ignore[no-untyped-def]
+    """On CPU the lean decoder is the default; in float32 it decodes the tokens transformers' forward pass does."""
+    lm_dir = Settings(data_dir=shared_models).lm_dir
+    lean = ReplyGenerator(lm_dir, max_new_tokens=24, dtype="float32", prefix_cache=False)
+    plain = ReplyGenerator(lm_dir, max_new_tokens=24, dtype="float32", prefix_cache=False, lean=False)
+    chat = [
+        {"role": "system", "content": "You are the assistant of a small shop. Be brief."},
+        {"role": "user", "content": "Which payment methods do you accept?"},
+    ]
+    for strict in (False, True):
+        a, b = lean.run(chat, strict=strict), plain.run(chat, strict=strict)
+        assert a.text == b.text and a.completion_tokens == b.completion_tokens > 0
+    assert lean._lean is not None and plain._lean is None
+    int8 = ReplyGenerator(lm_dir, max_new_tokens=24)
+    int8.warm_up()
+    assert int8.precision == "int8" and int8._lean is not None and int8._lean.int8
