@@ -60,6 +60,13 @@ class DecodeState:
 
 
 class _Block(nn.Module):
+    qkv: nn.Module  # nn.Linear, or its quantised replacement
+    o: nn.Module
+    gate_up: nn.Module
+    down: nn.Module
+    attn_norm: torch.Tensor
+    mlp_norm: torch.Tensor
+
     def __init__(self, layer: Any, query_scale: float) -> None:
         super().__init__()
         attn, mlp = layer.self_attn, layer.mlp
@@ -90,6 +97,12 @@ class LeanDecoder(nn.Module):
     independent.
     """
 
+    embed: torch.Tensor
+    cos: torch.Tensor
+    signed_sin: torch.Tensor
+    norm: torch.Tensor
+    head: nn.Module
+
     def __init__(self, model: Any, int8: bool = False) -> None:
         super().__init__()
         config = model.config
@@ -103,7 +116,7 @@ class LeanDecoder(nn.Module):
         inner = model.model
         # looked up one row a step, so a buffer: the head below is the full matrix a step reads
         self.register_buffer("embed", inner.embed_tokens.weight.detach().float().clone(), persistent=False)
-        self.blocks = nn.ModuleList(_Block(layer, self.head_dim**-0.5) for layer in inner.layers)
+        self.blocks: list[_Block] = nn.ModuleList(_Block(layer, self.head_dim**-0.5) for layer in inner.layers)  # type: ignore[assignment]
         self.norm = nn.Parameter(inner.norm.weight.detach().float().clone(), requires_grad=False)
         self.head = _fused(model.lm_head)
         rotary = inner.rotary_emb

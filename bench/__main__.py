@@ -195,8 +195,12 @@ def lm_speed(device: str = "cpu", prompt_tokens: int = 400, new_tokens: int = 64
     base_rate = None
     for name, options in configs.items():
         gen = ReplyGenerator(
-            settings.lm_dir, max_new_tokens=new_tokens, threads=settings.threads, device=device, **options
-        )  # type: ignore[arg-type]
+            settings.lm_dir,
+            max_new_tokens=new_tokens,
+            threads=settings.threads,
+            device=device,
+            **options,  # type: ignore[arg-type]
+        )
         t = time.perf_counter()
         gen.warm_up()
         weights = weight_bytes(gen._lean or gen._model)  # the module a decoding step runs
