@@ -1,14 +1,17 @@
-"""One-token decoding steps of a Llama-architecture model on CPU, with far fewer operations per step.
+"""One-token decoding steps of a Llama-architecture model on CPU, with less work around the arithmetic.
 
-transformers' forward pass serves every architecture and option: on a 2-core CPU a step of SmolLM2-135M
-runs about 5,000 small operations (mask building, cache bookkeeping, rotary tables, per-projection
-matrix products) and spends more time around them than in them. Here a step is the same arithmetic in
-about 35 operations per layer:
+transformers' forward pass serves every architecture and option; on a 2-core CPU a one-token step of
+SmolLM2-135M spends much of its time around its operations (mask and cache bookkeeping, rotary tables,
+seven separate projections per layer, a cache grown by concatenation). Here a step is the same arithmetic:
 
-- query, key and value projections in one matrix product, gate and up projections in another;
+- query, key and value projections in one matrix product, gate and up projections in another
+  (121 matrix products a step instead of 211);
 - a key/value cache allocated once per reply and written in place (no concatenation per token);
 - rotary angles precomputed for every position;
 - attention of the one new query written out as two small matrix products.
+
+Measured with torch's profiler on SmolLM2 (int8, 300-token cache): 1,272 top-level operator calls a
+step against 1,890 for transformers' int8 forward pass.
 
 In float32 a step gives transformers' logits to within rounding (``tests/assistant/test_lean_decoder.py``).
 With ``int8=True`` the projections are dynamically quantised with one scale per output channel (fbgemm
@@ -46,7 +49,8 @@ def unsupported(config: Any) -> str | None:
 class DecodeState:
     """One reply's key/value cache (allocated once for prompt and reply) and its length.
 
-    Keys are stored transposed (``[1, kv_heads, head_dim, capacity]``): attention multiplies with them so.
+    Keys are stored transposed (``[kv_heads, head_dim, capacity]``, values ``[kv_heads, capacity, head_dim]``):
+    attention multiplies with them so.
     """
 
     def __init__(self, keys: list[torch.Tensor], values: list[torch.Tensor], length: int) -> None:
@@ -56,7 +60,7 @@ class DecodeState:
 
     @property
     def capacity(self) -> int:
-        return self.keys[0].shape[3]
+        return self.keys[0].shape[2]
 
 
 class _Block(nn.Module):
@@ -153,10 +157,10 @@ class LeanDecoder(nn.Module):
         length = cache.get_seq_length()
         keys, values = [], []
         for layer in cache.layers:
-            k = torch.empty(1, self.kv_heads, self.head_dim, capacity)
-            v = torch.empty(1, self.kv_heads, capacity, self.head_dim)
-            k[:, :, :, :length] = layer.keys.transpose(2, 3)
-            v[:, :, :length] = layer.values
+            k = torch.empty(self.kv_heads, self.head_dim, capacity)
+            v = torch.empty(self.kv_heads, capacity, self.head_dim)
+            k[:, :, :length] = layer.keys[0].transpose(1, 2)
+            v[:, :length] = layer.values[0]
             keys.append(k)
             values.append(v)
         return DecodeState(keys, values, length)
@@ -176,11 +180,11 @@ class LeanDecoder(nn.Module):
             qkv = product(_rms_norm(x, block.attn_norm, eps), next(matrices))
             qk = qkv[:, :qk_width].view(heads + kv_heads, dim)
             qk = torch.addcmul(qk * cos, qk.roll(half, -1), sin)  # rotary embedding of queries and keys
-            keys[0, :, :, n] = qk[heads:]
-            values[0, :, n] = qkv[:, qk_width:].view(kv_heads, dim)
+            keys[:, :, n] = qk[heads:]
+            values[:, n] = qkv[0, qk_width:].view(kv_heads, dim)
             q = qk[:heads].view(kv_heads, heads // kv_heads, dim)  # query heads grouped by the key head they share
-            weights = torch.softmax(torch.matmul(q, keys[0, :, :, : n + 1]), dim=-1)
-            x = x + product(torch.matmul(weights, values[0, :, : n + 1]).view(1, heads * dim), next(matrices))
+            weights = torch.softmax(torch.matmul(q, keys[:, :, : n + 1]), dim=-1)
+            x = x + product(torch.matmul(weights, values[:, : n + 1]).view(1, heads * dim), next(matrices))
             gate, up = product(_rms_norm(x, block.mlp_norm, eps), next(matrices)).chunk(2, dim=-1)
             x = x + product(F.silu(gate) * up, next(matrices))
         state.length = n + 1

@@ -76,6 +76,18 @@ def test_min_new_tokens_holds_back_the_end_of_turn(shared_models) -> None:  # ty
     assert out.completion_tokens == 20
 
 
+def _assert_same_replies(a: ReplyGenerator, b: ReplyGenerator, question: str) -> list[dict[str, str]]:
+    """Both generators give the same reply, with and without the repetition penalty; the chat asked."""
+    chat = [
+        {"role": "system", "content": "You are the assistant of a small shop. Be brief."},
+        {"role": "user", "content": question},
+    ]
+    for strict in (False, True):
+        x, y = a.run(chat, strict=strict), b.run(chat, strict=strict)
+        assert x.text == y.text and x.completion_tokens == y.completion_tokens > 0
+    return chat
+
+
 def test_static_cache_decoding_gives_the_tokens_of_the_plain_loop(shared_models) -> None:  # type: ignore[no-untyped-def]
     """The CUDA path (generate on a static cache; compiled only on a GPU) decodes exactly as the step loop does."""
     from assistant.generation import STATIC_CACHE_TOKENS
@@ -83,13 +95,7 @@ def test_static_cache_decoding_gives_the_tokens_of_the_plain_loop(shared_models)
     lm_dir = Settings(data_dir=shared_models).lm_dir
     static = ReplyGenerator(lm_dir, max_new_tokens=16, dtype="float32", static_cache=True)
     plain = ReplyGenerator(lm_dir, max_new_tokens=16, dtype="float32", static_cache=False, prefix_cache=False)
-    chat = [
-        {"role": "system", "content": "You are the assistant of a small shop. Be brief."},
-        {"role": "user", "content": "How long do I have to return a jacket?"},
-    ]
-    for strict in (False, True):  # with and without the repetition penalty
-        a, b = static.run(chat, strict=strict), plain.run(chat, strict=strict)
-        assert a.text == b.text and a.completion_tokens == b.completion_tokens > 0
+    chat = _assert_same_replies(static, plain, "How long do I have to return a jacket?")
     assert static.run(chat, min_new_tokens=16).completion_tokens == 16
     assert static._static is not None and plain._static is None
     # a prompt longer than the static cache is decoded by the step loop instead of failing
@@ -102,13 +108,7 @@ def test_lean_decoding_gives_the_reply_of_transformers_forward(shared_models) ->
     lm_dir = Settings(data_dir=shared_models).lm_dir
     lean = ReplyGenerator(lm_dir, max_new_tokens=24, dtype="float32", prefix_cache=False)
     plain = ReplyGenerator(lm_dir, max_new_tokens=24, dtype="float32", prefix_cache=False, lean=False)
-    chat = [
-        {"role": "system", "content": "You are the assistant of a small shop. Be brief."},
-        {"role": "user", "content": "Which payment methods do you accept?"},
-    ]
-    for strict in (False, True):
-        a, b = lean.run(chat, strict=strict), plain.run(chat, strict=strict)
-        assert a.text == b.text and a.completion_tokens == b.completion_tokens > 0
+    _assert_same_replies(lean, plain, "Which payment methods do you accept?")
     assert lean._lean is not None and plain._lean is None
     int8 = ReplyGenerator(lm_dir, max_new_tokens=24)
     int8.warm_up()
