@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     lean_decoding: bool = Field(
         True,
         description="On CPU, decode reply tokens with the lean decoder (the same arithmetic as transformers' "
-        "forward pass in far fewer operations: make bench); off: transformers' forward pass.",
+        "forward pass with fewer operations: make bench); off: transformers' forward pass.",
     )
     adapter: Path | None = Field(
         None, description="LoRA adapter folder; default: the active one in <data_dir>/models/replies."
