@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import warnings
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
@@ -159,10 +158,10 @@ class ReplyGenerator:
         if self.precision == "int8" and self._lean is None:
             import copy
 
+            from assistant.lean_decoder import quantise_linears
+
             self._prefill_model = copy.deepcopy(model).to(prompt_dtype)
-            with warnings.catch_warnings():  # torch 2.13 marks the quantised tensor types deprecated; pinned, they work
-                warnings.simplefilter("ignore", UserWarning)
-                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            quantise_linears(model)  # in place
         eos = model.generation_config.eos_token_id
         self._eos = {
             *(eos if isinstance(eos, list) else [eos] if eos is not None else []),

@@ -80,10 +80,8 @@ class _Block(nn.Module):
         self.o = _fused(attn.o_proj)
         self.gate_up = _fused(mlp.gate_proj, mlp.up_proj)
         self.down = _fused(mlp.down_proj)
-        self.attn_norm = nn.Parameter(layer.input_layernorm.weight.detach().float().clone(), requires_grad=False)
-        self.mlp_norm = nn.Parameter(
-            layer.post_attention_layernorm.weight.detach().float().clone(), requires_grad=False
-        )
+        self.attn_norm = nn.Parameter(layer.input_layernorm.weight.detach().float(), requires_grad=False)
+        self.mlp_norm = nn.Parameter(layer.post_attention_layernorm.weight.detach().float(), requires_grad=False)
 
 
 def _fused(*linears: nn.Linear) -> nn.Linear:
@@ -118,10 +116,11 @@ class LeanDecoder(nn.Module):
         self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // self.heads
         self.eps = config.rms_norm_eps
         inner = model.model
-        # looked up one row a step, so a buffer: the head below is the full matrix a step reads
-        self.register_buffer("embed", inner.embed_tokens.weight.detach().float().clone(), persistent=False)
+        # looked up one row a step, so a buffer: the head below is the full matrix a step reads. Norm weights and
+        # the embedding share the model's float32 tensors (never written here); projections are fused copies.
+        self.register_buffer("embed", inner.embed_tokens.weight.detach().float(), persistent=False)
         self.blocks: list[_Block] = nn.ModuleList(_Block(layer, self.head_dim**-0.5) for layer in inner.layers)  # type: ignore[assignment]
-        self.norm = nn.Parameter(inner.norm.weight.detach().float().clone(), requires_grad=False)
+        self.norm = nn.Parameter(inner.norm.weight.detach().float(), requires_grad=False)
         self.head = _fused(model.lm_head)
         rotary = inner.rotary_emb
         positions = torch.arange(config.max_position_embeddings, dtype=torch.float32)
@@ -135,11 +134,7 @@ class LeanDecoder(nn.Module):
         self.register_buffer("signed_sin", torch.cat((-sin[:, :half], sin[:, half:]), dim=-1), persistent=False)
         self.int8 = int8
         if int8:
-            with warnings.catch_warnings():  # torch 2.13 marks the quantised tensor types deprecated; pinned, they work
-                warnings.simplefilter("ignore", UserWarning)
-                torch.ao.quantization.quantize_dynamic(
-                    self, {nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig}, inplace=True
-                )
+            quantise_linears(self, per_channel=True)
         # the matrices themselves, called without the module machinery (about 3 ms a step on 121 products)
         self._matrices = [_matrix(m) for b in self.blocks for m in (b.qkv, b.o, b.gate_up, b.down)]
         self._head = _matrix(self.head)
@@ -189,6 +184,15 @@ class LeanDecoder(nn.Module):
             x = x + product(F.silu(gate) * up, next(matrices))
         state.length = n + 1
         return product(_rms_norm(x, self.norm, eps), self._head)[0]
+
+
+def quantise_linears(module: nn.Module, per_channel: bool = False) -> nn.Module:
+    """Dynamically quantise every linear layer of ``module`` to int8 in place (one scale per matrix or per row)."""
+    quantization = torch.ao.quantization
+    qconfig = quantization.per_channel_dynamic_qconfig if per_channel else quantization.default_dynamic_qconfig
+    with warnings.catch_warnings():  # torch 2.13 marks the quantised tensor types deprecated; pinned, they work
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.ao.quantization.quantize_dynamic(module, {nn.Linear: qconfig}, inplace=True)
 
 
 def _matrix(module: nn.Module) -> Any:
