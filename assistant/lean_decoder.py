@@ -8,10 +8,12 @@ seven separate projections per layer, a cache grown by concatenation). Here a st
   (121 matrix products a step instead of 211);
 - a key/value cache allocated once per reply and written in place (no concatenation per token);
 - rotary angles precomputed for every position;
-- attention of the one new query written out as two small matrix products.
+- attention of the one new query written out as two small matrix products;
+- the step compiled by TorchScript, so its 1,200 operations run without Python between them.
 
 Measured with torch's profiler on SmolLM2 (int8, 300-token cache): 1,212 top-level operator calls a
-step against 1,890 for transformers' int8 forward pass.
+step against 1,890 for transformers' int8 forward pass; on a 2-core AVX2 CPU the compiled step takes
+12-13 ms against 20-24 ms run from Python.
 
 In float32 a step gives transformers' logits to within rounding (``tests/assistant/test_lean_decoder.py``).
 With ``int8=True`` the projections are dynamically quantised with one scale per output channel (fbgemm
@@ -23,12 +25,15 @@ takes over the cache it filled.
 
 from __future__ import annotations
 
+import logging
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+log = logging.getLogger(__name__)
 
 
 def unsupported(config: Any) -> str | None:
@@ -135,10 +140,12 @@ class LeanDecoder(nn.Module):
         self.int8 = int8
         if int8:
             quantise_linears(self, per_channel=True)
-        # the matrices themselves, called without the module machinery (about 3 ms a step on 121 products)
-        self._matrices = [_matrix(m) for b in self.blocks for m in (b.qkv, b.o, b.gate_up, b.down)]
-        self._head = _matrix(self.head)
-        self._product = _int8_product if int8 else F.linear
+        # the matrices themselves, called without the module machinery: packed int8 weights, or float weights
+        matrices = [_matrix(m) for b in self.blocks for m in (b.qkv, b.o, b.gate_up, b.down)] + [_matrix(self.head)]
+        self._packed: list[Any] = matrices if int8 else []
+        self._weights: list[torch.Tensor] = [] if int8 else matrices
+        self._norms = [w for b in self.blocks for w in (b.attn_norm, b.mlp_norm)] + [self.norm]
+        self._step = _scripted_step()
         self.eval()
 
     @property
@@ -166,24 +173,23 @@ class LeanDecoder(nn.Module):
         n = state.length
         if n >= state.capacity:
             raise ValueError("the reply's cache is full")
-        heads, kv_heads, dim, eps, product = self.heads, self.kv_heads, self.head_dim, self.eps, self._product
-        half = dim // 2
-        cos, sin = self.cos[n], self.signed_sin[n]
-        matrices = iter(self._matrices)
-        x = self.embed[token].view(1, -1)
-        for block, keys, values in zip(self.blocks, state.keys, state.values, strict=True):
-            qkv = product(_rms_norm(x, block.attn_norm, eps), next(matrices)).view(heads + 2 * kv_heads, dim)
-            qk = qkv[: heads + kv_heads]
-            qk = torch.addcmul(qk * cos, qk.roll(half, -1), sin)  # rotary embedding of queries and keys
-            keys[:, :, n] = qk[heads:]
-            values[:, n] = qkv[heads + kv_heads :]
-            q = qk[:heads].view(kv_heads, heads // kv_heads, dim)  # query heads grouped by the key head they share
-            weights = torch.softmax(torch.bmm(q, keys[:, :, : n + 1]), dim=-1)
-            x = x + product(torch.bmm(weights, values[:, : n + 1]).view(1, heads * dim), next(matrices))
-            gate, up = product(_rms_norm(x, block.mlp_norm, eps), next(matrices)).chunk(2, dim=-1)
-            x = x + product(F.silu(gate) * up, next(matrices))
+        logits = self._step(
+            self.embed[token].view(1, -1),
+            state.keys,
+            state.values,
+            n,
+            self._packed,
+            self._weights,
+            self._norms,
+            self.cos[n],
+            self.signed_sin[n],
+            self.heads,
+            self.kv_heads,
+            self.head_dim,
+            self.eps,
+        )
         state.length = n + 1
-        return product(_rms_norm(x, self.norm, eps), self._head)[0]
+        return logits
 
 
 def quantise_linears(module: nn.Module, per_channel: bool = False) -> nn.Module:
@@ -201,9 +207,65 @@ def _matrix(module: nn.Module) -> Any:
     return packed._packed_params if packed is not None else module.weight
 
 
-def _int8_product(x: torch.Tensor, packed: Any) -> torch.Tensor:
-    """What ``torch.ao.nn.quantized.dynamic.Linear`` computes, minus its module call."""
-    return torch.ops.quantized.linear_dynamic(x, packed, reduce_range=True)
+if TYPE_CHECKING:
+    Packed = Any
+else:  # TorchScript resolves the name at run time: fbgemm's packed int8 weight
+    Packed = torch.classes.quantized.LinearPackedParamsBase
+
+
+def _product(x: torch.Tensor, i: int, packed: list[Packed], weights: list[torch.Tensor]) -> torch.Tensor:
+    """``x`` times matrix ``i``: int8 by fbgemm (what ``torch.ao.nn.quantized.dynamic.Linear`` computes), or float."""
+    if len(packed) > 0:
+        return torch.ops.quantized.linear_dynamic(x, packed[i], True)
+    return F.linear(x, weights[i])
+
+
+def _decode(
+    x: torch.Tensor,
+    keys: list[torch.Tensor],
+    values: list[torch.Tensor],
+    n: int,
+    packed: list[Packed],
+    weights: list[torch.Tensor],
+    norms: list[torch.Tensor],
+    cos: torch.Tensor,
+    sin: torch.Tensor,
+    heads: int,
+    kv_heads: int,
+    dim: int,
+    eps: float,
+) -> torch.Tensor:
+    """One step through every layer at position ``n`` for the embedded token ``x``: the next token's logits.
+
+    Matrices come four a layer (query-key-value, output, gate-up, down) then the head; norms two a layer
+    then the final one. Written for TorchScript, which runs it without Python's per-operation
+    overhead; plain Python runs it too.
+    """
+    half = dim // 2
+    for i in range(len(keys)):
+        k, v = keys[i], values[i]
+        qkv = _product(_rms_norm(x, norms[2 * i], eps), 4 * i, packed, weights).view(heads + 2 * kv_heads, dim)
+        qk = qkv[: heads + kv_heads]
+        qk = torch.addcmul(qk * cos, qk.roll(half, -1), sin)  # rotary embedding of queries and keys
+        k[:, :, n] = qk[heads:]
+        v[:, n] = qkv[heads + kv_heads :]
+        q = qk[:heads].view(kv_heads, heads // kv_heads, dim)  # query heads grouped by the key head they share
+        attention = torch.bmm(torch.softmax(torch.bmm(q, k[:, :, : n + 1]), dim=-1), v[:, : n + 1])
+        x = x + _product(attention.view(1, heads * dim), 4 * i + 1, packed, weights)
+        gate, up = _product(_rms_norm(x, norms[2 * i + 1], eps), 4 * i + 2, packed, weights).chunk(2, dim=-1)
+        x = x + _product(F.silu(gate) * up, 4 * i + 3, packed, weights)
+    return _product(_rms_norm(x, norms[-1], eps), 4 * len(keys), packed, weights)[0]
+
+
+def _scripted_step() -> Any:
+    """``_decode`` compiled by TorchScript (a step in about 60% of the time), or plain ``_decode`` where that fails."""
+    try:
+        with warnings.catch_warnings():  # torch 2.13 marks torch.jit deprecated; pinned, it works
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return torch.jit.script(_decode)
+    except Exception as err:  # noqa: BLE001 - any compiler failure leaves the same arithmetic in Python
+        log.info("TorchScript unavailable for lean decoding (%s); stepping in Python", err)
+        return _decode
 
 
 def _rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:

@@ -93,3 +93,21 @@ def test_int8_steps_pick_the_float32_tokens(reply_model) -> None:  # type: ignor
     assert sum(same) >= 22
     with pytest.raises(ValueError, match="exceed"):
         lean.begin(cache, lean.max_positions + 1)
+
+
+@pytest.mark.integration
+def test_steps_run_compiled_with_the_arithmetic_of_python(reply_model, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """TorchScript runs the step (Python's per-operation overhead made it about 1.7x slower) and computes the same."""
+    import torch
+
+    from assistant import lean_decoder
+
+    model, ids = reply_model
+    cache, first = _prefill(model, ids)
+    lean = LeanDecoder(model, int8=True)
+    assert isinstance(lean._step, torch.jit.ScriptFunction)
+    compiled, python = lean.begin(cache, ids.shape[1] + 4), lean.begin(cache, ids.shape[1] + 4)
+    got = [lean.step(compiled, token) for token in (first, 11, 12, 13)]
+    monkeypatch.setattr(lean, "_step", lean_decoder._decode)
+    want = [lean.step(python, token) for token in (first, 11, 12, 13)]
+    assert all(torch.equal(g, w) for g, w in zip(got, want, strict=True))
