@@ -92,11 +92,12 @@ def evaluate_intents_cmd(
     train: Annotated[Path | None, typer.Option(help="Training data for the TF-IDF baseline.")] = None,
     out: Annotated[Path | None, typer.Option(help="Report folder.")] = None,
     threshold: Annotated[float | None, typer.Option(help="Confidence threshold; default from settings.")] = None,
+    baseline: Annotated[bool, typer.Option(help="Also train and score the TF-IDF baseline.")] = True,
 ) -> None:
     """Per-intent and per-variation scores, confusion matrix, threshold sweep, TF-IDF baseline."""
     from finetune.evaluate_intents import evaluate_intents, summary
 
-    folder = _or_exit(lambda: evaluate_intents(Settings(), model, test, train, out, threshold))
+    folder = _or_exit(lambda: evaluate_intents(Settings(), model, test, train, out, threshold, baseline))
     typer.echo(summary(json.loads((folder / "report.json").read_text())))
     typer.echo(f"report: {folder}")
 

@@ -140,6 +140,8 @@ def _plot_sweep(rows: dict[str, list[dict[str, float]]], threshold: float, path:
 
     fig, ax = plt.subplots(figsize=(8, 5))
     for name, style in (("classifier", "-"), ("tfidf", ":")):
+        if name not in rows:
+            continue
         xs = [r["threshold"] for r in rows[name]]
         ax.plot(xs, [r["oos_recall"] for r in rows[name]], "b" + style, label=f"{name}: out-of-scope recall")
         ax.plot(xs, [r["in_scope_rejection"] for r in rows[name]], "r" + style, label=f"{name}: in-scope rejected")
@@ -160,8 +162,9 @@ def evaluate_intents(
     train_path: Path | None = None,
     out: Path | None = None,
     threshold: float | None = None,
+    baseline: bool = True,
 ) -> Path:
-    """Score the classifier and the baseline; returns the report folder."""
+    """Score the classifier and (unless ``baseline`` is off) the TF-IDF baseline; returns the report folder."""
     registry = ModelRegistry(settings.models_dir / "intents")
     model_dir = model_dir or registry.active()
     if model_dir is None:
@@ -180,8 +183,8 @@ def evaluate_intents(
     for start in range(0, len(test), 64):
         predicted += classifier.predict([e.text for e in test[start : start + 64]])
     ours = Predictions(labels=[p.label for p in predicted], confidences=[p.confidence for p in predicted])
-    base = tfidf_baseline(train, test)
-    vocabulary = SpellingVocabulary.load(model_dir)
+    base = tfidf_baseline(train, test) if baseline else None
+    vocabulary = SpellingVocabulary.load(model_dir) if baseline else None
     if vocabulary is not None:  # the same baseline given the classifier's spelling normaliser, for a fair reading
         speller = SpellingNormalizer(vocabulary)
         respelt = [[e.model_copy(update={"text": speller(e.text)}) for e in rows] for rows in (train, test)]
@@ -195,9 +198,10 @@ def evaluate_intents(
         "model": card.version or model_dir.name,
         "test_file": str(test_path or settings.intent_data_dir / "test.jsonl"),
         "classifier": scores(gold, ours, threshold, tags),
-        "tfidf": scores(gold, base, threshold, tags),
-        "sweep": {"classifier": sweep(gold, ours), "tfidf": sweep(gold, base)},
+        "sweep": {"classifier": sweep(gold, ours)} | ({"tfidf": sweep(gold, base)} if base is not None else {}),
     }
+    if base is not None:
+        report["tfidf"] = scores(gold, base, threshold, tags)
     if base_spelling is not None:
         report["tfidf_spelling"] = scores(gold, base_spelling, threshold, tags)
     (out / "report.json").write_text(json.dumps(report, indent=2))
@@ -221,8 +225,9 @@ def evaluate_intents(
 
 
 def summary(report: dict[str, Any], tags: Sequence[str] = ("typo", "keywords", "rude", "long", "negation")) -> str:
-    """The headline figures side by side: classifier, TF-IDF baseline, and the baseline with spelling when present."""
-    columns = [("classifier", 12), ("tfidf", 10)] + ([("tfidf_spelling", 16)] if "tfidf_spelling" in report else [])
+    """The headline figures side by side: classifier, and the TF-IDF baselines (with spelling) when present."""
+    widths = {"classifier": 12, "tfidf": 10, "tfidf_spelling": 16}
+    columns = [(name, width) for name, width in widths.items() if name in report]
     lines = [f"{'metric':<26}" + "".join(f"{name:>{width}}" for name, width in columns)]
     for key in ("macro_f1", "accuracy", "oos_recall", "in_scope_rejection"):
         lines.append(f"{key:<26}" + "".join(f"{report[name][key]:>{width}.4f}" for name, width in columns))

@@ -150,6 +150,7 @@ def test_the_loop_from_the_lead_area(install: Settings, served: object) -> None:
     assert set(metrics) == {"macro_f1", "accuracy", "oos_recall", "in_scope_rejection"}
     assert all(isinstance(row[1], float) and isinstance(row[2], float) for row in metrics.values())
     assert "finetune intents --no-activate --from-log --warm-start --extra-repeat 400" in job_log
+    assert job_log.count("--no-baseline") == 2  # new and active classifier scored without the TF-IDF baseline
 
     assert "Promoted" in lead.predict(api_name="/lead_promote")
     assert ModelRegistry(install.models_dir / "intents").active_version() != old_version

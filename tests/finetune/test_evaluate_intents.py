@@ -4,7 +4,15 @@ from pathlib import Path
 import pytest
 
 from assistant.settings import Settings
-from finetune.evaluate_intents import Predictions, effective, evaluate_intents, scores, sweep, tfidf_baseline
+from finetune.evaluate_intents import (
+    Predictions,
+    effective,
+    evaluate_intents,
+    scores,
+    summary,
+    sweep,
+    tfidf_baseline,
+)
 from finetune.intent_data import Example
 
 GOLD = ["greeting", "thanks", "out_of_scope", "out_of_scope", "greeting"]
@@ -30,6 +38,13 @@ def test_sweep_is_monotonic() -> None:
     rows = sweep(GOLD, PRED)
     assert [r["oos_recall"] for r in rows] == sorted(r["oos_recall"] for r in rows)
     assert rows[0]["in_scope_rejection"] == 0.0
+
+
+def test_summary_has_a_baseline_column_only_when_one_was_scored() -> None:
+    ours = scores(GOLD, PRED, 0.5, TAGS)
+    alone = summary({"classifier": ours}).splitlines()
+    assert alone[0].split() == ["metric", "classifier"] and "macro_f1 typo (n=2)" in alone[5]
+    assert summary({"classifier": ours, "tfidf": ours}).splitlines()[0].split() == ["metric", "classifier", "tfidf"]
 
 
 def test_tfidf_baseline_learns() -> None:
