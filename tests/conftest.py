@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -67,13 +70,43 @@ def shared_models() -> Path:
 
 
 @pytest.fixture(scope="session")
-def prepared(shared_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def knowledge_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Chroma folder of the shipped knowledge, embedded once (34 s) for the installations that copy it.
+
+    Built by a child process, so that Chroma has written all of it out when the process ends.
+    """
+    data = tmp_path_factory.mktemp("index")
+    code = (
+        "import sys; from pathlib import Path; from assistant.prepare import sync_knowledge; "
+        "from assistant.settings import Settings; sync_knowledge(Settings(data_dir=Path(sys.argv[1])), progress=False)"
+    )
+    subprocess.run([sys.executable, "-c", code, str(data)], check=True, cwd=REPO)
+    return _settings(data).chroma_dir
+
+
+@pytest.fixture(scope="session")
+def index_copy(knowledge_index: Path) -> Callable[[object], None]:
+    """Give an installation a copy of the embedded index, then sync it as ``prepare`` does (nothing is left to
+    embed when its knowledge is the shipped one)."""
+
+    def copy(settings: object) -> None:
+        from assistant.prepare import sync_knowledge
+
+        shutil.copytree(knowledge_index, settings.chroma_dir)  # type: ignore[attr-defined]
+        report, _ = sync_knowledge(settings, progress=False)  # type: ignore[arg-type]
+        assert report.total_embedded == 0, report.summary()
+
+    return copy
+
+
+@pytest.fixture(scope="session")
+def prepared(
+    shared_models: Path, index_copy: Callable[[object], None], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """A fresh data folder (own index and log) that links the shared models."""
     data = tmp_path_factory.mktemp("data")
     (data / "models").symlink_to(shared_models / "models", target_is_directory=True)
-    from assistant.prepare import sync_knowledge
-
-    sync_knowledge(_settings(data), progress=False)
+    index_copy(_settings(data))
     return data
 
 

@@ -7,7 +7,7 @@ import json
 import shutil
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,6 @@ from pydantic import SecretStr
 
 from assistant.dialogue import Assistant
 from assistant.intents import IntentClassifier
-from assistant.prepare import sync_knowledge
 from assistant.registry import ModelRegistry
 from assistant.settings import Settings
 from assistant.supervision import curated_records
@@ -33,7 +32,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def install(shared_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def install(
+    shared_models: Path, index_copy: Callable[[object], None], tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
     """An installation of its own: a copy of the trained classifier (it gets retrained), the shared other models."""
     data = tmp_path_factory.mktemp("lead")
     shared = ModelRegistry(shared_models / "models" / "intents")
@@ -46,7 +47,7 @@ def install(shared_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Se
     for shared_kind in ("smollm2-135m-instruct", "sentiment"):
         (data / "models" / shared_kind).symlink_to(shared_models / "models" / shared_kind)
     settings = Settings(data_dir=data)
-    sync_knowledge(settings, progress=False)
+    index_copy(settings)
     return settings
 
 

@@ -10,7 +10,7 @@ import random
 import shutil
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +25,6 @@ from assistant.jobs import TrainingJobs
 from assistant.lead_auth import PASSWORD_FILE
 from assistant.lead_ui import build_lead_ui
 from assistant.orderdesk import OrderDesk
-from assistant.prepare import sync_knowledge
 from assistant.settings import REPO_ROOT, Settings
 from assistant.shopdb import ShopDB
 from assistant.turnlog import Ticket, TurnLog, TurnRecord
@@ -74,13 +73,15 @@ def logged_turns(n: int, seed: int = 7) -> list[TurnRecord]:
 
 
 @pytest.fixture(scope="module")
-def install(shared_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def install(
+    shared_models: Path, index_copy: Callable[[object], None], tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
     data = tmp_path_factory.mktemp("leadui")
     (data / "models").symlink_to(shared_models / "models", target_is_directory=True)
     knowledge = data / "knowledge"
     shutil.copytree(REPO_ROOT / "knowledge", knowledge)
     settings = Settings(data_dir=data, knowledge_dir=knowledge, port=_free_port())
-    sync_knowledge(settings, progress=False)
+    index_copy(settings)
     build_demo_shop(settings.shop_db, knowledge, customers=12, orders=50, now=SHOP_NOW)
     log = TurnLog(settings.log_path)
     for record in logged_turns(220):

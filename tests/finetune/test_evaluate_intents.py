@@ -56,21 +56,27 @@ def test_tfidf_baseline_learns() -> None:
     assert pred.labels == ["greeting", "thanks"]
 
 
+@pytest.fixture(scope="module")
+def evaluated(shared_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report folder of the classifier the default training produces (scored once for the tests below)."""
+    return evaluate_intents(Settings(data_dir=shared_models), out=tmp_path_factory.mktemp("intents-report"))
+
+
 @pytest.mark.integration
-def test_report_files_written(shared_models: Path, tmp_path: Path) -> None:
-    out = evaluate_intents(Settings(data_dir=shared_models), out=tmp_path / "report")
-    report = json.loads((out / "report.json").read_text())
+def test_report_files_written(evaluated: Path) -> None:
+    report = json.loads((evaluated / "report.json").read_text())
     assert report["classifier"]["n"] >= 600 and "typo" in report["classifier"]["per_tag"]
     assert report["tfidf"]["macro_f1"] > 0.3
     assert report["tfidf_spelling"]["n"] == report["classifier"]["n"]  # the baseline given the same normaliser
-    assert (out / "confusion.png").stat().st_size > 10_000 and (out / "threshold_sweep.png").stat().st_size > 5_000
-    assert (out / "misclassified.jsonl").exists()
+    confusion, sweep_plot = evaluated / "confusion.png", evaluated / "threshold_sweep.png"
+    assert confusion.stat().st_size > 10_000 and sweep_plot.stat().st_size > 5_000
+    assert (evaluated / "misclassified.jsonl").exists()
 
 
 @pytest.mark.integration
-def test_the_classifier_a_fresh_install_trains_meets_the_targets(shared_models: Path, tmp_path: Path) -> None:
+def test_the_classifier_a_fresh_install_trains_meets_the_targets(evaluated: Path) -> None:
     """The quality bar of the intents issue, on the model the default training (what `prepare` runs) produces."""
-    report = json.loads((evaluate_intents(Settings(data_dir=shared_models), out=tmp_path) / "report.json").read_text())
+    report = json.loads((evaluated / "report.json").read_text())
     ours, base = report["classifier"], report["tfidf"]
     assert ours["macro_f1"] >= 0.95
     assert ours["oos_recall"] >= 0.95 and ours["in_scope_rejection"] <= 0.02
