@@ -59,8 +59,8 @@ class ReplyGenerator:
     ``LeanDecoder`` (the same arithmetic in fewer operations and matrix products, its
     cache allocated once, its step compiled by TorchScript), with int8 weights by default
     (dynamic quantisation per output channel: half the bytes of bf16 read per token, and
-    integer matrix kernels), the LoRA adapter merged in before quantising. ``lean=False``, or a model it does not
-    support, decodes with transformers' forward pass instead. The key/value states of a
+    integer matrix kernels), the LoRA adapter merged in before quantising. ``lean=False``,
+    or a model it does not support, decodes with transformers' forward pass instead. The key/value states of a
     prompt's system message, the same in every reply, are computed once and reused.
 
     On CUDA a step of one token costs far less than launching its hundreds of small

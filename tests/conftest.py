@@ -10,10 +10,14 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from assistant.offline import OFFLINE_ENV
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 for _key, _value in OFFLINE_ENV.items():
     os.environ[_key] = _value
@@ -85,15 +89,15 @@ def knowledge_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def index_copy(knowledge_index: Path) -> Callable[[object], None]:
+def index_copy(knowledge_index: Path) -> Callable[[Settings], None]:
     """Give an installation a copy of the embedded index, then sync it as ``prepare`` does (nothing is left to
     embed when its knowledge is the shipped one)."""
 
-    def copy(settings: object) -> None:
+    def copy(settings: Settings) -> None:
         from assistant.prepare import sync_knowledge
 
-        shutil.copytree(knowledge_index, settings.chroma_dir)  # type: ignore[attr-defined]
-        report, _ = sync_knowledge(settings, progress=False)  # type: ignore[arg-type]
+        shutil.copytree(knowledge_index, settings.chroma_dir)
+        report, _ = sync_knowledge(settings, progress=False)
         assert report.total_embedded == 0, report.summary()
 
     return copy
@@ -101,7 +105,7 @@ def index_copy(knowledge_index: Path) -> Callable[[object], None]:
 
 @pytest.fixture(scope="session")
 def prepared(
-    shared_models: Path, index_copy: Callable[[object], None], tmp_path_factory: pytest.TempPathFactory
+    shared_models: Path, index_copy: Callable[[Settings], None], tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
     """A fresh data folder (own index and log) that links the shared models."""
     data = tmp_path_factory.mktemp("data")

@@ -33,7 +33,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def install(
-    shared_models: Path, index_copy: Callable[[object], None], tmp_path_factory: pytest.TempPathFactory
+    shared_models: Path, index_copy: Callable[[Settings], None], tmp_path_factory: pytest.TempPathFactory
 ) -> Settings:
     """An installation of its own: a copy of the trained classifier (it gets retrained), the shared other models."""
     data = tmp_path_factory.mktemp("lead")

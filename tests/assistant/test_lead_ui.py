@@ -74,7 +74,7 @@ def logged_turns(n: int, seed: int = 7) -> list[TurnRecord]:
 
 @pytest.fixture(scope="module")
 def install(
-    shared_models: Path, index_copy: Callable[[object], None], tmp_path_factory: pytest.TempPathFactory
+    shared_models: Path, index_copy: Callable[[Settings], None], tmp_path_factory: pytest.TempPathFactory
 ) -> Settings:
     data = tmp_path_factory.mktemp("leadui")
     (data / "models").symlink_to(shared_models / "models", target_is_directory=True)
