@@ -174,7 +174,7 @@ def evaluate_intents(
     card = ModelCard.read(model_dir)
     threshold = settings.intent_threshold if threshold is None else threshold
     test = load_examples(test_path or settings.intent_data_dir / "test.jsonl")
-    train = dedupe(load_examples(train_path or settings.intent_data_dir / "train"))
+    train = dedupe(load_examples(train_path or settings.intent_data_dir / "train")) if baseline else []
     gold = [e.intent for e in test]
     tags = [e.tags for e in test]
 

@@ -77,14 +77,11 @@ def shared_models() -> Path:
 def knowledge_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Chroma folder of the shipped knowledge, embedded once (34 s) for the installations that copy it.
 
-    Built by a child process, so that Chroma has written all of it out when the process ends.
+    Built by ``python -m assistant kb sync`` in a child process, so that Chroma has written all of it out.
     """
     data = tmp_path_factory.mktemp("index")
-    code = (
-        "import sys; from pathlib import Path; from assistant.prepare import sync_knowledge; "
-        "from assistant.settings import Settings; sync_knowledge(Settings(data_dir=Path(sys.argv[1])), progress=False)"
-    )
-    subprocess.run([sys.executable, "-c", code, str(data)], check=True, cwd=REPO)
+    env = {**os.environ, "SHOP_DATA_DIR": str(data)}
+    subprocess.run([sys.executable, "-m", "assistant", "kb", "sync"], check=True, cwd=REPO, env=env)
     return _settings(data).chroma_dir
 
 
