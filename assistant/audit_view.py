@@ -11,12 +11,12 @@ Nothing here reads the database or needs Gradio.
 
 from __future__ import annotations
 
-import html
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
 
+from assistant.security.escape import literal
 from assistant.shopdb import AuditEntry, Order, OrderItem, Refund, ReturnRecord
 
 NONE = "—"
@@ -139,17 +139,17 @@ def entry_markdown(entry: AuditEntry) -> str:
     """One audit entry for the lead: who, when, which turn, the arguments and the changed fields before → after."""
     lines = [
         f"**Entry {entry.id}** · {entry.at:%Y-%m-%d %H:%M:%S} UTC · `{entry.action}` of order {entry.order_id}"
-        f" by {html.escape(entry.actor)} · turn `{entry.turn_id or NONE}` · session `{entry.session_id or NONE}`",
+        f" by {literal(entry.actor)} · turn `{entry.turn_id or NONE}` · session `{entry.session_id or NONE}`",
         "",
-        f"**Arguments:** {html.escape(args_line(entry.args))}",
+        f"**Arguments:** {literal(args_line(entry.args))}",
         "",
         "**Changed**",
     ]
     changes = order_changes(entry.before, entry.after)
     for c in changes:
-        before = NONE if c.before is None else html.escape(c.before)
-        after = "removed" if c.after is None else html.escape(c.after)
-        lines.append(f"- **{html.escape(c.field)}**: {before} → {after}")
+        before = NONE if c.before is None else literal(c.before)
+        after = "removed" if c.after is None else literal(c.after)
+        lines.append(f"- **{literal(c.field)}**: {before} → {after}")
     if not changes:
         lines.append("- nothing in the order (the change is elsewhere, e.g. stock)")
     return "\n".join(lines)

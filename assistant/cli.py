@@ -79,7 +79,8 @@ def ask_cmd(message: str, session: str = "cli") -> None:
 
 @kb_app.command("check")
 def kb_check() -> None:
-    """Validate the knowledge folder; exit 1 if any file has a problem."""
+    """Validate the knowledge folder and check the index against it; exit 1 on any problem."""
+    from assistant.index import KnowledgeIndex
     from assistant.knowledge import load_knowledge
 
     settings = Settings()
@@ -87,16 +88,32 @@ def kb_check() -> None:
     for problem in kb.problems:
         typer.secho(str(problem), fg="red", err=True)
     typer.echo(f"{len(kb.products)} products, {len(kb.articles)} articles, {len(kb.problems)} problems")
-    raise typer.Exit(1 if kb.problems else 0)
+    failed = bool(kb.problems)
+    if settings.chroma_dir.is_dir():
+        try:
+            health = KnowledgeIndex(settings.chroma_dir, settings.collection).check(kb.passages())
+        except AssistantError as err:
+            _fail(err)
+        typer.echo(f"knowledge index {settings.chroma_dir}: {health.summary()}")
+        if health.damaged:
+            typer.secho("the index is damaged; rebuild it: python -m assistant kb sync --rebuild", fg="red", err=True)
+        elif not health.ok:
+            typer.secho("the index is out of date; run: python -m assistant kb sync", fg="yellow", err=True)
+        failed = failed or not health.ok
+    else:
+        typer.echo(f"knowledge index {settings.chroma_dir}: not built yet (python -m assistant kb sync)")
+    raise typer.Exit(1 if failed else 0)
 
 
 @kb_app.command("sync")
-def kb_sync() -> None:
-    """Embed added and changed entries into the index and delete removed ones."""
+def kb_sync(
+    rebuild: Annotated[bool, typer.Option(help="Drop the index and embed every entry again.")] = False,
+) -> None:
+    """Embed added and changed entries into the index and delete removed ones; a damaged index is rebuilt."""
     from assistant.prepare import sync_knowledge
 
     try:
-        report, problems = sync_knowledge(Settings())
+        report, problems = sync_knowledge(Settings(), rebuild=rebuild)
     except AssistantError as err:
         _fail(err)
     for problem in problems:

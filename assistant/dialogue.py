@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 import uuid
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -37,12 +36,13 @@ from assistant.hours import OpeningHours
 from assistant.index import Hit, KnowledgeIndex
 from assistant.intents import IntentClassifier, IntentPrediction
 from assistant.knowledge import KnowledgeBase, Passage, Product, load_knowledge
-from assistant.orderdesk import INTENT_TASKS, DeskReply, DeskState, OrderDesk, is_yes
+from assistant.orderdesk import INTENT_TASKS, DeskReply, DeskState, IdentityLimits, OrderDesk, is_yes
 from assistant.prompts import SHOP_NAME, PromptLibrary
 from assistant.recommend import Constraints, parse_constraints, recommend, recommendation_text
 from assistant.registry import ModelRegistry
 from assistant.retrieval import Retrieved, Retriever
 from assistant.sentiment import Sentiment, SentimentModel
+from assistant.sessions import SessionStore
 from assistant.settings import Settings
 from assistant.spelling import english_words
 from assistant.taxonomy import OUT_OF_SCOPE, Taxonomy, load_taxonomy
@@ -67,7 +67,7 @@ Strategy = Literal[
 _CATALOGUE_ASPECTS = {"care", "material", "weight"}
 """Asked about a named product, these are answered from its catalogue entry, not from a general FAQ."""
 _ASKS_FOR_PERSON = re.compile(r"\b(person|human|agent|someone|somebody|colleague|staff|manager|real)\b", re.I)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufffe\uffff]")
 
 
 class Source(BaseModel):
@@ -155,15 +155,20 @@ class _Draft:
 
 
 def clean_message(text: str, limit: int) -> tuple[str, list[str]]:
-    """Printable text of at most ``limit`` characters, plus notices about what was changed."""
+    """Printable text of at most ``limit`` characters, plus notices about what was changed.
+
+    Every reader of a message gets it from here: lone UTF-16 surrogates and other code points that are not
+    characters become U+FFFD, control bytes go, whitespace is collapsed, and the question itself is kept.
+    A message with nothing left is "unreadable".
+    """
     notices = []
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     text = str(text or "")
-    cleaned = _CONTROL.sub(" ", text)
-    if text and len(cleaned.strip()) < 0.5 * len(text.strip()):
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")  # a lone surrogate -> U+FFFD
+    cleaned = " ".join(_CONTROL.sub(" ", text).split())
+    if text.strip() and not cleaned:
         return "", ["unreadable"]
-    cleaned = " ".join(cleaned.split())
     if len(cleaned) > limit:
         cleaned = cleaned[:limit]
         notices.append("truncated")
@@ -202,8 +207,9 @@ class Assistant:
         self.facts = FactPicker(
             retriever.index.embedder, threshold=settings.fact_threshold, vocabulary=_vocabulary(self._passages)
         )
-        self._sessions: OrderedDict[str, Session] = OrderedDict()
-        self._lock = threading.Lock()
+        self.sessions: SessionStore[Session] = SessionStore(
+            Session, limit=settings.session_limit, idle_s=settings.session_idle_minutes * 60
+        )
         self._unsaved: list[TurnRecord] = []
 
     @classmethod
@@ -280,40 +286,58 @@ class Assistant:
             raise ModelMissingError(
                 f"the knowledge index at {self.settings.chroma_dir} is empty; run: python -m assistant kb sync"
             )
+        health = self.retriever.index.check(list(self._passages.values()))
+        if health.damaged:
+            raise ModelMissingError(
+                f"the knowledge index at {self.settings.chroma_dir} is damaged ({health.damaged[0]}); "
+                "rebuild it: python -m assistant kb sync --rebuild"
+            )
         self.sentiment.warm_up()
         self.generator.warm_up()
         self.turn_log.warm_up()
 
     # --- sessions -------------------------------------------------------------
 
-    def session(self, session_id: str) -> Session:
-        with self._lock:
-            sess = self._sessions.get(session_id)
-            if sess is None:
-                sess = self._sessions[session_id] = Session()
-                while len(self._sessions) > self.settings.session_limit:
-                    self._sessions.popitem(last=False)
-            self._sessions.move_to_end(session_id)
-            return sess
+    def open_session(self, token: str | None = None) -> str:
+        """The token of a live session the server issued: ``token`` itself when it is one, else a new session's.
+
+        What the HTTP layer calls with whatever a client sent; an unknown or expired token never joins a session.
+        """
+        token = self.sessions.resume(token)
+        self.sessions.get(token)  # touched, so it cannot expire before the turn that follows
+        return token
+
+    def session(self, session_id: str) -> tuple[Session, str]:
+        """A live session and its log id; an in-process caller's own name makes a session of that name."""
+        return self.sessions.get(session_id) or self.sessions.named(session_id)
 
     # --- the turn ---------------------------------------------------------------
 
-    def respond(self, text: str, session_id: str = "default") -> Reply:
-        """Answer one customer message; the turn is logged."""
+    def respond(self, text: str, session_id: str | None = None, client: str | None = None) -> Reply:
+        """Answer one customer message; the turn is logged.
+
+        Args:
+            text: What the customer wrote.
+            session_id: The session's token (from :meth:`open_session`) or an in-process caller's own name;
+                None starts a new session.
+            client: The customer's network address, for the limits on identity checks.
+        """
         final = None
-        for item in self.respond_stream(text, session_id):
+        for item in self.respond_stream(text, session_id, client):
             if isinstance(item, Reply):
                 final = item
         assert final is not None
         return final
 
-    def respond_stream(self, text: str, session_id: str = "default") -> Iterator[str | Reply]:
-        """Yield the reply text as it grows, then the finished ``Reply``."""
+    def respond_stream(
+        self, text: str, session_id: str | None = None, client: str | None = None
+    ) -> Iterator[str | Reply]:
+        """Yield the reply text as it grows, then the finished ``Reply`` (arguments as for :meth:`respond`)."""
         start = time.perf_counter()
         timings: dict[str, float] = {}
         message, notices = clean_message(text, self.settings.max_message_chars)
         responses = self.prompts.responses
-        sess = self.session(session_id)
+        sess, session_id = self.session(session_id or self.sessions.issue())
         turn_id = uuid.uuid4().hex
 
         if not message:
@@ -372,7 +396,13 @@ class Assistant:
             assert self.desk is not None
             t = time.perf_counter()
             desk_reply = self.desk.run(
-                sess.desk, message, prediction.label, entities.order_numbers, turn_id=turn_id, session_id=session_id
+                sess.desk,
+                message,
+                prediction.label,
+                entities.order_numbers,
+                turn_id=turn_id,
+                session_id=session_id,
+                client=client,
             )
             timings["order"] = _ms(t)
             sess.waiting_for_order = None
@@ -428,8 +458,16 @@ class Assistant:
         self._log(reply, message, draft, timings)
         yield reply
 
-    def feedback(self, turn_id: str, liked: bool) -> bool:
-        """Record a thumbs up or down; False if the turn is not in the log."""
+    def feedback(self, turn_id: str, liked: bool, session_id: str | None = None) -> bool:
+        """Record a thumbs up or down; False if the turn is not in the log.
+
+        With ``session_id`` (what the HTTP layer always passes), only a turn of that live session is accepted.
+        """
+        if session_id is not None:
+            found = self.sessions.get(session_id)
+            turn = self.turn_log.get(turn_id) if found else None
+            if found is None or turn is None or turn.session_id != found[1]:
+                return False
         return self.turn_log.set_feedback(turn_id, 1 if liked else -1)
 
     # --- routes -----------------------------------------------------------------
@@ -850,7 +888,14 @@ def _desk(settings: Settings) -> OrderDesk | None:
     from assistant.actions import OrderActions
     from assistant.shopdb import ShopDB
 
-    return OrderDesk(OrderActions(ShopDB(settings.shop_db)))
+    limits = IdentityLimits(
+        per_session=settings.identity_failures_session,
+        per_order=settings.identity_failures_order,
+        per_client=settings.identity_failures_client,
+        window=timedelta(minutes=settings.identity_lock_minutes),
+        verified_for=timedelta(minutes=settings.verified_minutes),
+    )
+    return OrderDesk(OrderActions(ShopDB(settings.shop_db)), limits)
 
 
 def _opening_hours(knowledge: KnowledgeBase) -> OpeningHours | None:

@@ -130,7 +130,7 @@ class ReplyGenerator:
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(self.model_dir, local_files_only=True)
             model = AutoModelForCausalLM.from_pretrained(self.model_dir, dtype=dtype, local_files_only=True)
-        except (OSError, ValueError) as err:
+        except Exception as err:  # OSError, ValueError, safetensors' own error for a cut weights file
             raise ModelMissingError(
                 f"reply model at {self.model_dir} is unreadable ({err}); "
                 "delete the folder and run: python -m assistant prepare"

@@ -40,6 +40,29 @@ class SyncReport(BaseModel):
         )
 
 
+class IndexHealth(BaseModel):
+    """What :meth:`KnowledgeIndex.check` found."""
+
+    expected: int
+    """Entries the knowledge folder makes (passages and their alternative questions)."""
+    stored: int = 0
+    stale: int = 0
+    """Entries added, changed or removed in the knowledge since the last sync (a sync mends them)."""
+    sampled: int = 0
+    damaged: list[str] = []
+    """What is wrong with the index files; a rebuild mends them."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.damaged and not self.stale and self.stored == self.expected
+
+    def summary(self) -> str:
+        if self.damaged:
+            return f"damaged ({len(self.damaged)} problems; first: {self.damaged[0]})"
+        state = "in step with the knowledge" if self.ok else f"{self.stale} entries out of date"
+        return f"{self.stored} entries, {state}; {self.sampled} sampled entries found again"
+
+
 class Hit(BaseModel):
     """A retrieved passage with its cosine similarity to the question."""
 
@@ -139,6 +162,62 @@ class KnowledgeIndex:
                 raise AssistantError(f"cannot write the knowledge index at {self.path}: disk full") from err
             raise
         return report
+
+    def check(self, passages: Sequence[Passage], sample: int = 16) -> IndexHealth:
+        """Whether the index holds ``passages`` and answers from them: a count, the stored ids and content hashes,
+        and a sample of entries spread over the whole collection embedded again and queried back.
+
+        A sampled entry whose stored vector differs from its text's, or that its own vector does not find
+        first, means the index files are damaged (a cut or overwritten file).
+        """
+        health = IndexHealth(expected=len(passages))
+        try:
+            stored = self.collection.get(include=["metadatas"])
+            ids = list(stored["ids"])
+            health.stored = len(ids)
+            hashes = {i: (m or {}).get("hash") for i, m in zip(ids, stored["metadatas"], strict=True)}
+            wanted = {p.id: p.content_hash for p in passages}
+            health.stale = sum(hashes.get(pid) != h for pid, h in wanted.items()) + len(set(hashes) - set(wanted))
+            if not ids:
+                return health
+            step = max(1, len(ids) // sample)
+            picked = sorted(ids)[::step][:sample]
+            got = self.collection.get(ids=picked, include=["embeddings", "documents"])
+            fresh = self.embedder([doc or "" for doc in got["documents"]])
+            found = self.collection.query(query_embeddings=fresh, n_results=3, include=["distances"])
+        except Exception as err:  # chroma raises many types on damaged files
+            health.damaged.append(f"reading it failed: {err}")
+            return health
+        for pid, vector, again, top, dists in zip(
+            got["ids"], got["embeddings"], fresh, found["ids"], found["distances"], strict=True
+        ):
+            similarity = float(sum(a * b for a, b in zip(vector, again, strict=True)))
+            if similarity < 0.99:
+                health.damaged.append(f"entry {pid}: its stored vector is not its text's (similarity {similarity:.2f})")
+            elif not any(i == pid and d < 0.01 for i, d in zip(top, dists, strict=False)):
+                health.damaged.append(f"entry {pid}: its own vector does not find it")
+        health.sampled = len(got["ids"])
+        return health
+
+    def rebuild(self, passages: Sequence[Passage], progress: bool = False) -> SyncReport:
+        """Drop the collection and embed every passage again (a damaged index)."""
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        self._collection = None
+        self._count = None
+        try:
+            client = chromadb.PersistentClient(
+                path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+            )
+            if any(c.name == self.collection_name for c in client.list_collections()):
+                client.delete_collection(self.collection_name)
+        except Exception as err:
+            raise AssistantError(
+                f"cannot rebuild the knowledge index at {self.path}: {err}; delete that folder and run: "
+                "python -m assistant kb sync"
+            ) from err
+        return self.sync(passages, progress=progress)
 
     def query(self, text: str, k: int = 4, doc_types: Sequence[DocType] | None = None) -> list[Hit]:
         """The ``k`` passages closest to ``text``, optionally only of the given doc types.

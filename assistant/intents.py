@@ -71,8 +71,11 @@ class IntentClassifier:
             self._tokenizer = AutoTokenizer.from_pretrained(self.model_dir, local_files_only=True)
             self._model = AutoModelForSequenceClassification.from_pretrained(self.model_dir, local_files_only=True)
             vocabulary = SpellingVocabulary.load(self.model_dir)
-        except (OSError, ValueError) as err:
-            raise ModelMissingError(f"intent classifier at {self.model_dir} is unreadable: {err}") from err
+        except Exception as err:  # OSError, ValueError, safetensors' own error for a cut weights file
+            raise ModelMissingError(
+                f"intent classifier at {self.model_dir} is unreadable: {err}; roll back with "
+                "python -m finetune rollback intents, or train one with python -m finetune intents"
+            ) from err
         if vocabulary is not None:
             self.speller = SpellingNormalizer(vocabulary, self.known_words)
             self.speller.warm_up()

@@ -25,6 +25,7 @@ from assistant.errors import AssistantError
 from assistant.gaps import gaps_report
 from assistant.jobs import INTENT_METRICS, REPLY_METRICS, JobStatus, TrainingJobs, better
 from assistant.knowledge import load_knowledge
+from assistant.security.escape import literal
 from assistant.turnlog import Curation
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ ALL = "(all)"
 
 TICKET_COLUMNS = ["ticket", "opened (UTC)", "status", "reason", "intent", "order", "sentiment", "summary"]
 AUDIT_COLUMNS = ["entry", "time (UTC)", "order", "action", "actor", "what changed", "turn id"]
+IDENTITY_COLUMNS = ["time (UTC)", "order", "outcome", "address", "session", "turn id"]
 AUDIT_ROWS = 200
 
 
@@ -211,13 +213,13 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
         if turn is None:
             raise AssistantError(f"no turn '{turn_id}' in the log" if turn_id else "pick a turn in the list")
         lines = [
-            f"**Customer:** {html.escape(turn.user_text)}",
-            f"**Assistant:** {html.escape(turn.reply)}",
+            f"**Customer:** {literal(turn.user_text)}",
+            f"**Assistant:** {literal(turn.reply)}",
             "",
             f"intent `{turn.intent}` ({(turn.confidence or 0):.2f}) · route `{turn.route}` · strategy "
             f"`{turn.strategy}` · faithfulness check "
             + {True: "passed", False: "**failed**", None: "not run"}[turn.faithful]
-            + (f" · unsupported: {', '.join(turn.unsupported)}" if turn.unsupported else "")
+            + (f" · unsupported: {literal(', '.join(turn.unsupported))}" if turn.unsupported else "")
             + (" · handed off" if turn.handoff else "")
             + {1: " · customer liked it", -1: " · customer disliked it"}.get(turn.feedback or 0, ""),
             f"classifier `{turn.classifier}` · adapter `{turn.adapter or 'none'}` · prompts `{turn.prompt}`"
@@ -229,11 +231,16 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
             passage = bot.passage(str(item.get("id")))
             title = passage.title if passage else "(entry no longer in knowledge/)"
             source = passage.source if passage else ""
-            lines.append(f"- {float(item.get('score', 0)):.3f} · {html.escape(title)} · `{item.get('id')}` {source}")
+            lines.append(
+                f"- {float(item.get('score', 0)):.3f} · {literal(title)} · {literal(item.get('id'))} {literal(source)}"
+            )
         earlier = [t for t in reversed(turn_log.recent(limit=12, session_id=turn.session_id)) if t.id != turn.id]
         if earlier:
-            lines += ["", f"**Same conversation** (session `{turn.session_id}`)"]
-            lines += [f"- {t.created_at[11:19]} _{_short(t.user_text, 70)}_ → {_short(t.reply, 70)}" for t in earlier]
+            lines += ["", f"**Same conversation** (session {literal(turn.session_id)})"]
+            lines += [
+                f"- {t.created_at[11:19]} _{literal(_short(t.user_text, 70))}_ → {literal(_short(t.reply, 70))}"
+                for t in earlier
+            ]
         curations = turn_log.curations(turn.id)
         if curations:
             lines += ["", "**Corrections so far**"]
@@ -242,10 +249,12 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
                 if c.intent:
                     what.append(f"intent → `{c.intent}`")
                 if c.reply:
-                    what.append(f"reply → “{_short(c.reply, 80)}”")
+                    what.append(f"reply → “{literal(_short(c.reply, 80))}”")
                 if c.approved:
                     what.append("approved")
-                lines.append(f"- {c.created_at[:16]} {c.author}: {', '.join(what) or 'note'} {c.note or ''}")
+                lines.append(
+                    f"- {c.created_at[:16]} {literal(c.author)}: {', '.join(what) or 'note'} {literal(c.note or '')}"
+                )
         latest = curations[-1] if curations else None
         intent = (latest.intent if latest and latest.intent else turn.intent) or None
         reply = latest.reply if latest and latest.reply else turn.reply
@@ -489,6 +498,14 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
                         entry_btn = gr.Button("Open entry", scale=1)
                     entry_detail = gr.Markdown()
                     audit_outputs = [audit_table, audit_note]
+                    gr.Markdown(
+                        "### Identity checks\nFailed checks of who owns an order, and checks refused because the "
+                        "order or the address had failed too often (guessing), newest first."
+                    )
+                    identity_note = gr.Markdown()
+                    identity_table = gr.Dataframe(
+                        headers=IDENTITY_COLUMNS, interactive=False, wrap=True, max_height=360, elem_id="identity-table"
+                    )
             with gr.Tab("Training"):
                 with gr.Row():
                     kind = gr.Radio(["intents", "replies"], value="intents", label="Model")
@@ -599,6 +616,25 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
                 note += f" (the newest {AUDIT_ROWS})"
             return pd.DataFrame(rows, columns=AUDIT_COLUMNS), note
 
+        def identity_view(order: str) -> tuple[pd.DataFrame, str]:
+            assert shop is not None
+            number = _order_number(order)
+            checks = shop.identity_checks(order_id=number, limit=AUDIT_ROWS)
+            rows = [
+                [
+                    f"{c.at:%Y-%m-%d %H:%M:%S}",
+                    c.order_id,
+                    c.outcome,
+                    c.client or "",
+                    c.session_id or "",
+                    c.turn_id or "",
+                ]
+                for c in checks
+            ]
+            failed = sum(c.outcome == "failed" for c in checks)
+            note = f"**{failed} failed, {len(checks) - failed} refused**" + (f" on order {number}" if number else "")
+            return pd.DataFrame(rows, columns=IDENTITY_COLUMNS), note
+
         def open_entry(number: float | None) -> tuple[str, Any]:
             assert shop is not None
             if number is None:
@@ -619,6 +655,9 @@ def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
             audit_order.submit(_safe(audit_view), [audit_order], audit_outputs, api_visibility="private")
             # filled when opened, not with the page: the first view must be up within 2 s
             audit_tab.select(_safe(audit_view), [audit_order], audit_outputs, api_visibility="private")
+            identity_outputs = [identity_table, identity_note]
+            audit_btn.click(_safe(identity_view), [audit_order], identity_outputs, api_name="lead_identity_checks")
+            audit_tab.select(_safe(identity_view), [audit_order], identity_outputs, api_visibility="private")
             entry_outputs = [entry_detail, entry_no]
             audit_table.select(_safe(on_audit_select), [audit_table], entry_outputs, api_visibility="private")
             entry_btn.click(_safe(open_entry), [entry_no], entry_outputs, api_name="lead_audit_entry")

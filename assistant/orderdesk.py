@@ -10,19 +10,23 @@ a person. The rules themselves live in :mod:`assistant.actions`.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel
 
 from assistant.actions import ActionResult, ItemChange, OrderActions, Plan, PolicyError, Refusal
-from assistant.shopdb import Address, Order
+from assistant.shopdb import Address, IdentityCheck, Order
 
 Task = Literal["status", "cancel", "change_address", "change_item", "return", "exchange", "refund_status"]
 DeskAction = Literal[
     "ask_order",
     "ask_identity",
     "identity_failed",
+    "identity_locked",
     "ask_details",
     "status",
     "refund_status",
@@ -41,7 +45,21 @@ INTENT_TASKS: dict[str, Task] = {
     "return_exchange": "return",
     "track_refund": "refund_status",
 }
-MAX_FAILED_CHECKS = 2
+
+
+class IdentityLimits(BaseModel):
+    """How many failed identity checks are allowed before the desk stops checking (see :class:`Settings`)."""
+
+    per_session: int = 2
+    """For one order in one conversation; then a person takes over."""
+    per_order: int = 5
+    """For one order over all conversations within ``window``; then the order is locked for checks."""
+    per_client: int = 10
+    """From one network address within ``window``; then that address may try no more."""
+    window: timedelta = timedelta(hours=1)
+    verified_for: timedelta = timedelta(minutes=30)
+    """How long a proof of identity holds in a conversation."""
+
 
 _YES = re.compile(
     r"^\s*(yes|yeah|yep|yup|y|sure|ok|okay|correct|confirm(ed)?|go ahead|please do|do it|ja)\b[\s,.!]*"
@@ -97,7 +115,8 @@ class DeskState:
     email: str | None = None
     name: str | None = None
     zip_code: str | None = None
-    verified: set[int] = field(default_factory=set)
+    verified: dict[int, float] = field(default_factory=dict)
+    """Orders proven to be the customer's, with when (monotonic seconds); they expire (``IdentityLimits``)."""
     failed_checks: int = 0
     address: Address | None = None
     change: ItemChange | None = None
@@ -143,8 +162,24 @@ class OrderDesk:
         actions: The order actions on the shop database.
     """
 
-    def __init__(self, actions: OrderActions) -> None:
+    def __init__(
+        self,
+        actions: OrderActions,
+        limits: IdentityLimits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.actions = actions
+        self.limits = limits or IdentityLimits()
+        self._clock = clock
+
+    def _expire(self, state: DeskState) -> None:
+        """Forget proofs of identity older than the limits allow."""
+        oldest = self._clock() - self.limits.verified_for.total_seconds()
+        expired = [o for o, at in state.verified.items() if at < oldest]
+        for order_id in expired:
+            del state.verified[order_id]
+        if expired:  # the details that proved it are forgotten too: they must be given again
+            state.email = state.name = state.zip_code = None
 
     def takes(self, state: DeskState, intent: str, order_numbers: list[str], route: str) -> bool:
         """Whether this turn is the desk's: a task under way, or an order request that names an order."""
@@ -158,7 +193,8 @@ class OrderDesk:
         """Whether the message gives a detail the task under way waits for (an email, name, zip, address, item)."""
         if not state.busy:
             return False
-        trial = replace(state, verified=set(state.verified))
+        self._expire(state)
+        trial = replace(state, verified=dict(state.verified))
         self._remember(trial, message, order_numbers)
         known = ("order_id", "email", "name", "zip_code", "address")
         if any(getattr(trial, k) != getattr(state, k) for k in known):
@@ -177,8 +213,13 @@ class OrderDesk:
         order_numbers: list[str],
         turn_id: str | None = None,
         session_id: str | None = None,
+        client: str | None = None,
     ) -> DeskReply:
-        """One turn: remember the details given, then ask for what is missing, or act."""
+        """One turn: remember the details given, then ask for what is missing, or act.
+
+        ``client`` (the customer's network address) counts towards the limits on identity checks.
+        """
+        self._expire(state)
         if state.plan is not None:
             return self._confirm(state, message, turn_id, session_id)
         if intent in INTENT_TASKS and (state.task is None or order_numbers):
@@ -192,7 +233,17 @@ class OrderDesk:
         if state.order_id is None:
             return self._reply(state, "ask_order", "Sure. What is your 6-digit order number?")
         if state.order_id not in state.verified:
-            check = self._verify(state)
+            check = self._verify(
+                state,
+                IdentityCheck(
+                    at=datetime.now(UTC),
+                    order_id=state.order_id,
+                    outcome="failed",
+                    client=client,
+                    session_id=session_id,
+                    turn_id=turn_id,
+                ),
+            )
             if check is not None:
                 return check
         order = self.actions.db.order(state.order_id)
@@ -238,8 +289,11 @@ class OrderDesk:
         if state.order_id is not None and state.order_id not in state.verified and (zip_code := _ZIP.search(text)):
             state.zip_code = zip_code.group(1)
 
-    def _verify(self, state: DeskState) -> DeskReply | None:
-        """None when the order is now proven to be the customer's, else the question or refusal to send."""
+    def _verify(self, state: DeskState, attempt: IdentityCheck) -> DeskReply | None:
+        """None when the order is now proven to be the customer's, else the question or refusal to send.
+
+        ``attempt`` describes this try (order, address, session, turn); it is logged when it fails or is refused.
+        """
         assert state.order_id is not None
         if state.order_id in state.locked:
             order_id, state.task = state.order_id, None
@@ -260,18 +314,32 @@ class OrderDesk:
                     "ordered with, or your name and the zip code of the delivery address."
                 )
             return self._reply(state, "ask_identity", ask)
+        if self._locked(attempt):
+            self.actions.db.record_identity_check(attempt.model_copy(update={"outcome": "refused"}))
+            order_id, state.task = state.order_id, None
+            state.email = state.name = state.zip_code = None
+            return DeskReply(
+                text=(
+                    f"For your security I can't check the details for order {order_id} in the chat right now: "
+                    "there have been too many attempts. Please contact our customer service team, who can confirm "
+                    "your identity another way."
+                ),
+                action="identity_locked",
+                order_id=order_id,
+            )
         customer = self.actions.verify(state.order_id, state.email, state.name, state.zip_code)
         if customer is not None:
-            state.verified.add(state.order_id)
+            state.verified[state.order_id] = self._clock()
             state.carried = False
             return None
         if state.carried:  # the proof was for another order: ask for this one's, no failed attempt
             state.email = state.name = state.zip_code = None
             state.carried = False
-            return self._verify(state)
+            return self._verify(state, attempt)
+        self.actions.db.record_identity_check(attempt)
         state.failed_checks += 1
         state.email = state.name = state.zip_code = None
-        if state.failed_checks >= MAX_FAILED_CHECKS:
+        if state.failed_checks >= self.limits.per_session:
             order_id, state.task = state.order_id, None
             state.locked.add(order_id)
             return DeskReply(
@@ -289,6 +357,16 @@ class OrderDesk:
             "identity_failed",
             f"Those details don't match order {state.order_id}. Please check the order number and give the email "
             "address you ordered with, or your name and the zip code of the delivery address.",
+        )
+
+    def _locked(self, attempt: IdentityCheck) -> bool:
+        """Whether the order, or the address the attempt comes from, has failed too often to be checked now."""
+        since = attempt.at - self.limits.window
+        db = self.actions.db
+        if db.identity_failures(since, order_id=attempt.order_id) >= self.limits.per_order:
+            return True
+        return (
+            attempt.client is not None and db.identity_failures(since, client=attempt.client) >= self.limits.per_client
         )
 
     def _act(self, state: DeskState, order: Order, message: str) -> DeskReply:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
 
+from assistant.errors import AssistantError
 from assistant.index import KnowledgeIndex, SyncReport
 from assistant.knowledge import LoadProblem, load_knowledge
 from assistant.models import prepare_lm
@@ -36,11 +37,31 @@ class PrepareReport(BaseModel):
     seconds: float
 
 
-def sync_knowledge(settings: Settings, progress: bool = True) -> tuple[SyncReport, list[LoadProblem]]:
-    """Load ``knowledge/`` and make the Chroma index match it."""
+def sync_knowledge(
+    settings: Settings, progress: bool = True, rebuild: bool = False
+) -> tuple[SyncReport, list[LoadProblem]]:
+    """Load ``knowledge/`` and make the Chroma index match it; a damaged index (or ``rebuild``) is built anew.
+
+    The index is checked after the sync (:meth:`KnowledgeIndex.check`); when its files are damaged, it is
+    dropped and every entry embedded again, with a log line and a progress bar.
+    """
     kb = load_knowledge(settings.knowledge_dir)
-    report = KnowledgeIndex(settings.chroma_dir, settings.collection).sync(kb.passages(), progress=progress)
-    return report, kb.problems
+    passages = kb.passages()
+    index = KnowledgeIndex(settings.chroma_dir, settings.collection)
+    if rebuild:
+        return index.rebuild(passages, progress=progress), kb.problems
+    try:
+        report = index.sync(passages, progress=progress)
+        health = index.check(passages)
+        problem = health.damaged[0] if health.damaged else None
+    except AssistantError:
+        raise
+    except Exception as err:  # chroma raises many types on damaged files
+        problem = str(err)
+    if problem is None:
+        return report, kb.problems
+    log.warning("the knowledge index at %s is damaged (%s): rebuilding it", settings.chroma_dir, problem)
+    return index.rebuild(passages, progress=progress), kb.problems
 
 
 def install_shipped_adapter(settings: Settings) -> str:

@@ -92,7 +92,33 @@ class Settings(BaseSettings):
     max_new_tokens: int = Field(160, ge=8, le=1024, description="Longest generated reply.")
     history_turns: int = Field(3, ge=0, le=20, description="Earlier turns shown to the reply model.")
     max_message_chars: int = Field(4000, ge=100, description="Longer messages are cut to this length.")
-    session_limit: int = Field(1000, ge=1, description="Sessions kept in memory.")
+    session_limit: int = Field(10000, ge=1, description="Sessions kept in memory (the least recently used go).")
+    session_idle_minutes: float = Field(
+        60, gt=0, description="A session with no turn for this long is gone; its token then starts a new one."
+    )
+    verified_minutes: float = Field(
+        30, gt=0, description="How long an order the customer proved is theirs stays open in the session."
+    )
+    identity_failures_session: int = Field(
+        2, ge=1, description="Failed identity checks for one order in one session before a person takes over."
+    )
+    identity_failures_order: int = Field(
+        5, ge=1, description="Failed identity checks for one order (all sessions) before the order is locked."
+    )
+    identity_failures_client: int = Field(
+        10, ge=1, description="Failed identity checks from one network address before it may try no more."
+    )
+    identity_lock_minutes: float = Field(
+        60, gt=0, description="How long those failures count, and so how long a lock lasts after the last one."
+    )
+    login_free_failures: int = Field(
+        3, ge=1, description="Failed logins per account and per address before each try must wait."
+    )
+    login_delay_seconds: float = Field(
+        2, gt=0, description="The wait after the first failure beyond the free ones; it doubles with each failure."
+    )
+    login_max_delay_seconds: float = Field(900, gt=0, description="The longest wait between two login tries.")
+    max_request_kb: int = Field(512, ge=16, description="Largest request body the server reads, in KiB.")
     threads: int | None = Field(None, ge=1, description="Torch CPU threads; default: all cores.")
 
     lead_user: str = Field("lead", min_length=1, description="User name of the support-lead area.")

@@ -30,8 +30,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from assistant.errors import AssistantError
-from assistant.sqlite_store import apply_migrations, switch_to_wal, write_transaction
+from assistant.sqlite_store import apply_migrations, open_database, write_transaction
 
 RETURN_DAYS = 30
 """Days after delivery within which a return can be registered (returns policy)."""
@@ -265,6 +264,26 @@ def m002_audit(db: sqlite3.Connection) -> None:
 def m003_shop_info(db: sqlite3.Connection) -> None:
     """Facts about the database itself: where its data came from (demo or import) and when it was built."""
     db.execute("CREATE TABLE shop_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+@migration
+def m004_identity_checks(db: sqlite3.Connection) -> None:
+    """Identity checks that failed or were refused: the limits across sessions count them, the lead reads them."""
+    db.execute(
+        """
+        CREATE TABLE identity_checks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            order_id INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            client TEXT,
+            session_id TEXT,
+            turn_id TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX identity_checks_order ON identity_checks(order_id, at)")
+    db.execute("CREATE INDEX identity_checks_client ON identity_checks(client, at)")
 
 
 # --- records -------------------------------------------------------------------
@@ -550,6 +569,23 @@ class AuditEntry(_Record):
     session_id: str | None = None
 
 
+IdentityOutcome = Literal["failed", "refused"]
+
+
+class IdentityCheck(_Record):
+    """A failed identity check for an order, or one refused because the order or the address is locked."""
+
+    id: int | None = None
+    at: datetime
+    order_id: int
+    outcome: IdentityOutcome
+    """``failed``: the details did not match; ``refused``: not checked, too many failures before."""
+    client: str | None = None
+    """The network address the attempt came from."""
+    session_id: str | None = None
+    turn_id: str | None = None
+
+
 # --- the database --------------------------------------------------------------
 
 
@@ -587,20 +623,12 @@ class ShopDB:
     def _raw(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            except (OSError, sqlite3.Error) as err:
-                raise AssistantError(f"cannot open the shop database at {self.path}: {err}") from err
-            conn.row_factory = sqlite3.Row
-            try:
-                switch_to_wal(conn)
-            except sqlite3.DatabaseError as err:
-                conn.close()
-                raise AssistantError(f"{self.path} is not a usable SQLite database: {err}") from err
-            conn.execute("PRAGMA synchronous=FULL")  # an acknowledged change to an order survives power loss
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA foreign_keys=ON")
+            conn = open_database(
+                self.path,
+                "the shop database",
+                "restore it from a backup, or move it aside and run: python -m assistant shop demo (or shop import)",
+                foreign_keys=True,
+            )
             self._local.conn = conn
             with self._lock:
                 self._open.append(conn)
@@ -747,6 +775,32 @@ class ShopDB:
             )
             for r in rows
         ]
+
+    def record_identity_check(self, check: IdentityCheck) -> None:
+        """Log a failed or refused identity check."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO identity_checks (at, order_id, outcome, client, session_id, turn_id) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (iso(check.at), check.order_id, check.outcome, check.client, check.session_id, check.turn_id),
+            )
+
+    def identity_failures(self, since: datetime, order_id: int | None = None, client: str | None = None) -> int:
+        """Failed identity checks at or after ``since``, for one order or from one address."""
+        column, value = ("order_id", order_id) if order_id is not None else ("client", client)
+        row = self.connect().execute(
+            f"SELECT COUNT(*) FROM identity_checks WHERE {column} = ? AND outcome = 'failed' AND at >= ?",
+            (value, iso(since)),
+        )
+        return int(row.fetchone()[0])
+
+    def identity_checks(self, order_id: int | None = None, limit: int = 200) -> list[IdentityCheck]:
+        """Failed and refused identity checks, newest first, optionally of one order."""
+        where, params = ("order_id = ?", (order_id, limit)) if order_id is not None else ("1", (limit,))
+        rows = self.connect().execute(
+            f"SELECT * FROM identity_checks WHERE {where} ORDER BY at DESC, id DESC LIMIT ?", params
+        )
+        return [IdentityCheck.model_validate(dict(r)) for r in rows]
 
     def product(self, sku: str) -> ProductRow | None:
         """A product by SKU."""

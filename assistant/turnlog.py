@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from assistant.errors import AssistantError
-from assistant.sqlite_store import apply_migrations, switch_to_wal, write_transaction
+from assistant.sqlite_store import apply_migrations, open_database, write_transaction
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = []
 
@@ -220,15 +220,11 @@ class TurnLog:
     def _connect(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            except (OSError, sqlite3.Error) as err:
-                raise AssistantError(f"cannot open the turn log at {self.path}: {err}") from err
-            conn.row_factory = sqlite3.Row
-            switch_to_wal(conn)
-            conn.execute("PRAGMA synchronous=FULL")  # an acknowledged turn survives power loss too
-            conn.execute("PRAGMA busy_timeout=30000")
+            conn = open_database(
+                self.path,
+                "the turn log",
+                "move the file aside (a new log is started) or restore it from a backup",
+            )
             self._local.conn = conn
         return conn
 

@@ -54,14 +54,15 @@ def main() -> None:
     thumbs: Counter[str] = Counter()
     session, left, start = "", 0, time.perf_counter()
     for text, facts in tqdm(pool, desc="chatting", unit="turn"):
-        if left == 0:
-            session, left = f"bench-{rng.randrange(10**9)}", rng.randint(1, 4)
+        if left == 0:  # a new conversation: the server issues its session with the first reply
+            session, left = "", rng.randint(1, 4)
         left -= 1
         reply = client.predict(text, session, api_name="/ask")
+        session = reply.get("session_id", "")
         strategies[reply.get("strategy", "error")] += 1
         if facts is not None and reply.get("turn_id"):
             liked = all(f.lower() in reply["text"].lower() for f in facts)
-            client.predict(reply["turn_id"], liked, api_name="/feedback")
+            client.predict(reply["turn_id"], liked, session, api_name="/feedback")
             thumbs["up" if liked else "down"] += 1
     minutes = (time.perf_counter() - start) / 60
     print(f"{len(pool)} turns in {minutes:.1f} min; strategies {dict(strategies)}; thumbs {dict(thumbs)}")

@@ -116,3 +116,21 @@ def bot(prepared: Path) -> Iterator[object]:
     from assistant.dialogue import Assistant
 
     yield Assistant.load(_settings(prepared))
+
+
+@pytest.fixture(scope="session")
+def served(bot: object) -> Iterator[str]:
+    """The real app (chat, lead area, the HTTP gate) on a uvicorn server on localhost, over the shared ``bot``."""
+    from pydantic import SecretStr
+
+    from app import Server, build_app
+    from assistant.lead_auth import lead_credentials
+
+    settings = bot.settings  # type: ignore[attr-defined]
+    credentials = lead_credentials(settings.model_copy(update={"lead_password": SecretStr("calm-meadow-owl-73-ferns")}))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = Server(build_app(bot, credentials), "127.0.0.1", port).start()  # type: ignore[arg-type]
+    yield server.url
+    server.close()

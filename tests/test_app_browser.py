@@ -2,13 +2,12 @@
 
 import os
 import shutil
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from app import build_ui
+from assistant.security.http import SESSION_COOKIE
+from assistant.sessions import log_id
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -18,19 +17,7 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def page_url(bot) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    demo = build_ui(bot)
-    demo.queue()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
-
-
-def test_chat_in_browser(bot, page_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_chat_in_browser(bot, served: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
@@ -39,7 +26,9 @@ def test_chat_in_browser(bot, page_url: str, tmp_path: Path) -> None:  # type: i
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
         )
         page = browser.new_page(viewport={"width": 1100, "height": 900})
-        page.goto(page_url)
+        missing: list[str] = []
+        page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+        page.goto(served)
         box = page.get_by_placeholder("Type your message…")
         box.fill("How long do I have to return an item?")
         page.get_by_role("button", name="Send").click()
@@ -48,8 +37,16 @@ def test_chat_in_browser(bot, page_url: str, tmp_path: Path) -> None:  # type: i
         expect(bot_message).to_contain_text("Sources:")
         page.get_by_role("button", name="Dislike").last.click()
         page.wait_for_timeout(1500)
+        cookie = next(c for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and len(cookie["value"]) >= 43
+        assert page.evaluate("document.cookie") == ""  # the page's scripts cannot read it
+        box.fill("And do you ship to Austria?")
+        page.get_by_role("button", name="Send").click()
+        expect(page.locator(".message.bot, [data-testid='bot']").nth(1)).to_contain_text("Sources", timeout=60_000)
         shot = Path(os.environ.get("SHOP_SCREENSHOT_DIR", tmp_path)) / "chat.png"
         page.screenshot(path=str(shot), full_page=True)
         browser.close()
-    turn = bot.turn_log.recent(limit=1)[0]
-    assert turn.user_text == "How long do I have to return an item?" and turn.feedback == -1
+    assert missing == []  # the gate's allow-list has everything the chat page asks for
+    second, first = bot.turn_log.recent(limit=2)
+    assert first.user_text == "How long do I have to return an item?" and first.feedback == -1
+    assert first.session_id == second.session_id == log_id(cookie["value"])  # one conversation, logged by digest

@@ -87,6 +87,16 @@ def test_clean_message() -> None:
     assert clean_message("x" * 50, 10) == ("x" * 10, ["truncated"])
 
 
+def test_clean_message_keeps_the_question_around_surrogates_and_control_bytes() -> None:
+    assert clean_message("\x00\x01\x02\x1b" * 40 + "return window?", 100) == ("return window?", [])
+    text, notices = clean_message("return window?\ud800 and fees\udfff", 100)
+    assert text == "return window? and fees" and notices == []
+    text.encode("utf-8")  # nothing left that UTF-8, SQLite or the tokenizer refuse
+    assert clean_message("caf\u00e9 \U0001f600", 100) == ("caf\u00e9 \U0001f600", [])  # real characters stay
+    assert clean_message("\x00\x01\ud800", 100) == ("", ["unreadable"])
+    assert clean_message("\U0001f44d", 100) == ("\U0001f44d", [])
+
+
 def test_full_disk_keeps_turn_and_writes_it_later(bot: Assistant) -> None:
     db = bot.turn_log._connect()
     pages = db.execute("PRAGMA page_count").fetchone()[0]

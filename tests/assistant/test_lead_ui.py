@@ -17,12 +17,12 @@ from pathlib import Path
 import gradio as gr
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from assistant.actions import OrderActions, Plan
 from assistant.demo_shop import build_demo_shop
 from assistant.dialogue import Assistant
 from assistant.jobs import TrainingJobs
-from assistant.lead_auth import PASSWORD_FILE
 from assistant.lead_ui import build_lead_ui
 from assistant.orderdesk import OrderDesk
 from assistant.settings import REPO_ROOT, Settings
@@ -34,6 +34,7 @@ pytestmark = pytest.mark.integration
 INTENTS = ["return_exchange", "track_order", "delivery_time", "payment_methods", "out_of_scope", "complaint"]
 STRATEGIES = ["curated", "curated", "generated", "catalogue", "fallback", "clarify", "dont_know", "handoff"]
 SHOP_NOW = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
+LEAD_PASSWORD = "amber-falcon-weighs-41-pebbles"
 
 
 def _free_port() -> int:
@@ -80,7 +81,9 @@ def install(
     (data / "models").symlink_to(shared_models / "models", target_is_directory=True)
     knowledge = data / "knowledge"
     shutil.copytree(REPO_ROOT / "knowledge", knowledge)
-    settings = Settings(data_dir=data, knowledge_dir=knowledge, port=_free_port())
+    settings = Settings(
+        data_dir=data, knowledge_dir=knowledge, port=_free_port(), lead_password=SecretStr(LEAD_PASSWORD)
+    )
     index_copy(settings)
     build_demo_shop(settings.shop_db, knowledge, customers=12, orders=50, now=SHOP_NOW)
     log = TurnLog(settings.log_path)
@@ -106,8 +109,7 @@ def server(install: Settings) -> Iterator[object]:
 def lead(install: Settings, server: object) -> object:
     from gradio_client import Client
 
-    password = (install.data_dir / PASSWORD_FILE).read_text().strip()
-    return Client(f"{server.url}lead/", auth=("lead", password), verbose=False)  # type: ignore[attr-defined]
+    return Client(f"{server.url}lead/", auth=("lead", LEAD_PASSWORD), verbose=False)  # type: ignore[attr-defined]
 
 
 def test_a_wrong_password_is_refused(server: object, install: Settings) -> None:
@@ -115,7 +117,7 @@ def test_a_wrong_password_is_refused(server: object, install: Settings) -> None:
     wrong = httpx.post(f"{url}lead/login", data={"username": "lead", "password": "not-the-password"}, timeout=10)
     assert wrong.status_code in (400, 401)
     assert httpx.get(f"{url}lead/config", timeout=10).status_code == 401
-    right = (install.data_dir / PASSWORD_FILE).read_text().strip()
+    right = LEAD_PASSWORD
     with httpx.Client(base_url=url, timeout=10) as session:
         assert session.post("lead/login", data={"username": "lead", "password": right}).status_code == 200
         assert session.get("lead/config").status_code == 200
@@ -252,7 +254,7 @@ def test_lead_area_in_a_browser(server: object, install: Settings, tmp_path: Pat
     from playwright.sync_api import expect, sync_playwright
 
     shots = Path(os.environ.get("SHOP_SCREENSHOT_DIR", tmp_path))
-    password = (install.data_dir / PASSWORD_FILE).read_text().strip()
+    password = LEAD_PASSWORD
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,

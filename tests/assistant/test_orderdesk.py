@@ -1,6 +1,10 @@
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 
-from assistant.orderdesk import is_yes, parse_address
+from assistant.orderdesk import DeskReply, DeskState, IdentityLimits, OrderDesk, is_yes, parse_address
+from assistant.shopdb import ShopDB
 
 
 @pytest.mark.parametrize("text", ["yes", "Yes please", "ok, go ahead", "yes, do it!", "sure", "confirm"])
@@ -30,3 +34,52 @@ def test_reads_an_address_with_and_without_country() -> None:
 def test_not_an_address() -> None:
     assert parse_address("my order is late") is None
     assert parse_address("Lindenallee 7, 20259 Hamburg, Atlantis") is None
+
+
+# --- identity checks: limits across conversations, expiry ----------------------------------
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> OrderDesk:
+    from assistant.actions import OrderActions
+    from assistant.demo_shop import build_demo_shop
+    from assistant.settings import REPO_ROOT
+
+    build_demo_shop(tmp_path / "shop.sqlite", REPO_ROOT / "knowledge", customers=12, orders=50)
+    limits = IdentityLimits(per_session=2, per_order=3, per_client=4, verified_for=timedelta(minutes=30))
+    return OrderDesk(OrderActions(ShopDB(tmp_path / "shop.sqlite")), limits, clock=lambda: CLOCK[0])
+
+
+CLOCK = [0.0]
+
+
+def _try(desk: OrderDesk, order: int, who: str, client: str = "10.0.0.9") -> DeskReply:
+    state = DeskState()
+    desk.run(state, f"where is order {order}?", "track_order", [str(order)], session_id="s", client=client)
+    return desk.run(state, who, "track_order", [], session_id="s", client=client)
+
+
+def test_an_order_is_locked_after_its_limit_of_failures_from_any_conversation(desk: OrderDesk) -> None:
+    actions = [_try(desk, 104156, f"Lena Hoffmann, {10000 + i}", client=f"10.0.1.{i}").action for i in range(5)]
+    assert actions == ["identity_failed"] * 3 + ["identity_locked"] * 2
+    assert _try(desk, 104156, "Lena Hoffmann, 20259", client="10.0.2.1").action == "identity_locked"
+    assert _try(desk, 104233, "Lena Hoffmann, 20259", client="10.0.2.1").action == "status"  # other orders are not
+    checks = desk.actions.db.identity_checks(order_id=104156)
+    assert [c.outcome for c in checks].count("failed") == 3 and [c.outcome for c in checks].count("refused") == 3
+
+
+def test_an_address_is_locked_after_its_limit_of_failures_on_any_orders(desk: OrderDesk) -> None:
+    orders = [104156, 104233, 104247, 104236, 104250]
+    actions = [_try(desk, order, "Max Muster, 99999").action for order in orders]
+    assert actions == ["identity_failed"] * 4 + ["identity_locked"]
+    assert _try(desk, 104233, "Lena Hoffmann, 20259", client="10.0.0.10").action == "status"  # another address
+
+
+def test_a_proof_of_identity_expires(desk: OrderDesk) -> None:
+    state = DeskState()
+    desk.run(state, "where is order 104233?", "track_order", ["104233"])
+    assert desk.run(state, "Lena Hoffmann, 20259", "track_order", []).action == "status"
+    CLOCK[0] += 29 * 60
+    assert desk.run(state, "and order 104233?", "track_order", ["104233"]).action == "status"
+    CLOCK[0] += 31 * 60
+    assert desk.run(state, "and order 104233?", "track_order", ["104233"]).action == "ask_identity"
