@@ -281,3 +281,102 @@ def test_a_damaged_turn_log_ends_start_up_with_one_line(install: Settings, tmp_p
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
     assert len(errors) == 1 and str(log) in errors[0] and "move the file aside" in errors[0], done.stderr[-2000:]
+
+
+# --- 4. customer text in the lead's browser ---------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture()
+def bait() -> Iterator[tuple[int, list[str]]]:
+    """A local HTTP server that records every request: a payload that makes a browser fetch shows up here."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield httpd.server_address[1], hits
+    httpd.shutdown()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium)")
+def test_customer_html_markdown_and_scripts_show_as_text_in_every_lead_view(
+    url: str, install: Settings, bait: tuple[int, list[str]], tmp_path: Path
+) -> None:
+    import os
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from assistant.actions import OrderActions, Plan
+
+    port, hits = bait
+    here = f"http://127.0.0.1:{port}"
+    payloads = [
+        f'<img src="{here}/html-img.png">',
+        f"![look]({here}/markdown-img.png)",
+        f"[click me]({here}/markdown-link)",
+        f"<script>fetch('{here}/script')</script>",
+        f"<svg onload=\"fetch('{here}/svg')\"></svg>",
+        f"{here}/bare-link",
+    ]
+    session = _ask(url, "hello")["session_id"]
+    turns = [_ask(url, f"zorbly quux {p}", session)["turn_id"] for p in payloads]
+    _ask(url, f"I want to talk to a person {payloads[0]} {payloads[1]}", session)  # a ticket with the payload
+    with ShopDB(install.shop_db) as shop:  # a customer's words in an order change's arguments
+        plan = OrderActions(shop).plan_cancel(104250, reason=f"{payloads[0]} {payloads[2]}")
+        assert isinstance(plan, Plan), plan
+        OrderActions(shop).apply(plan, actor="assistant", session_id="s-payload")
+        entry = shop.audit(order_id=104250)[0].id
+
+    shots = Path(os.environ.get("SHOP_SCREENSHOT_DIR", tmp_path))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.url) if f":{port}" in r.url else None)
+        page.goto(f"{url}lead/")
+        page.get_by_label("username").fill("lead")
+        page.get_by_label("password").fill(LEAD_PASSWORD)
+        page.get_by_role("button", name="Login").click()
+        expect(page.locator("#turn-table")).to_contain_text("zorbly quux", timeout=20_000)  # the turn list
+        expect(page.locator("#turn-table")).to_contain_text(payloads[0][:40], timeout=5_000)
+        page.get_by_label("Turn id").fill(turns[-1])
+        page.get_by_role("button", name="Open turn").click()  # the turn, and the rest of its conversation
+        for payload in payloads:
+            expect(page.get_by_text(f"zorbly quux {payload}", exact=False).first).to_be_visible(timeout=10_000)
+        page.get_by_role("tab", name="Knowledge").click()
+        page.get_by_label("Include out-of-scope messages").check()  # gibberish around the payloads is out of scope
+        page.get_by_role("button", name="Find gaps").click()
+        expect(page.locator("#gaps-table")).to_contain_text("zorbly quux", timeout=20_000)
+        expect(page.locator("#gaps-table")).to_contain_text("<script>", timeout=5_000)
+        page.get_by_role("tab", name="Handoff queue").click()
+        page.get_by_role("button", name="Refresh").last.click()
+        expect(page.locator("#ticket-table")).to_contain_text(payloads[1], timeout=10_000)
+        page.get_by_role("tab", name="Order actions").click()
+        expect(page.locator("#audit-table")).to_contain_text("104250", timeout=10_000)
+        page.get_by_label("Entry").fill(str(entry))
+        page.get_by_role("button", name="Open entry").click()
+        expect(page.get_by_text(payloads[2], exact=False).last).to_be_visible(timeout=10_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(shots / "lead-payloads.png"), full_page=True)
+        hrefs = "els => els.map(e => e.href || e.src || '').filter(h => h.includes(':" + str(port) + "'))"
+        links = page.eval_on_selector_all("a[href], img[src], script[src], iframe[src]", hrefs)
+        browser.close()
+    assert hits == [] and asked == [], (hits, asked)
+    assert links == []
