@@ -79,7 +79,7 @@ def ask_cmd(message: str, session: str = "cli") -> None:
 
 @kb_app.command("check")
 def kb_check() -> None:
-    """Validate the knowledge folder and check the index against it; exit 1 on any problem."""
+    """Validate the knowledge folder and check the index against it; exit 1 on a bad file or a damaged index."""
     from assistant.index import KnowledgeIndex
     from assistant.knowledge import load_knowledge
 
@@ -99,7 +99,7 @@ def kb_check() -> None:
             typer.secho("the index is damaged; rebuild it: python -m assistant kb sync --rebuild", fg="red", err=True)
         elif not health.ok:
             typer.secho("the index is out of date; run: python -m assistant kb sync", fg="yellow", err=True)
-        failed = failed or not health.ok
+        failed = failed or bool(health.damaged)
     else:
         typer.echo(f"knowledge index {settings.chroma_dir}: not built yet (python -m assistant kb sync)")
     raise typer.Exit(1 if failed else 0)

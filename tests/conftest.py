@@ -119,7 +119,7 @@ def bot(prepared: Path) -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def served(bot: object) -> Iterator[str]:
+def app_url(bot: object) -> Iterator[str]:
     """The real app (chat, lead area, the HTTP gate) on a uvicorn server on localhost, over the shared ``bot``."""
     from pydantic import SecretStr
 

@@ -6,15 +6,15 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
-def test_page_answers_200(served: str) -> None:
-    response = httpx.get(served, timeout=30)
+def test_page_answers_200(app_url: str) -> None:
+    response = httpx.get(app_url, timeout=30)
     assert response.status_code == 200 and "gradio" in response.text.lower()
 
 
-def test_chat_through_gradio_client(served: str) -> None:
+def test_chat_through_gradio_client(app_url: str) -> None:
     from gradio_client import Client
 
-    client = Client(served, verbose=False)
+    client = Client(app_url, verbose=False)
     reply = client.predict("How long do I have to return an item?", "client-1", api_name="/ask")
     assert reply["intent"] == "return_exchange" and "30 days" in reply["text"] and reply["sources"]
     session = reply["session_id"]

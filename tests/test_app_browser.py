@@ -17,7 +17,7 @@ pytestmark = [
 ]
 
 
-def test_chat_in_browser(bot, served: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_chat_in_browser(bot, app_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
@@ -28,7 +28,7 @@ def test_chat_in_browser(bot, served: str, tmp_path: Path) -> None:  # type: ign
         page = browser.new_page(viewport={"width": 1100, "height": 900})
         missing: list[str] = []
         page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
-        page.goto(served)
+        page.goto(app_url)
         box = page.get_by_placeholder("Type your message…")
         box.fill("How long do I have to return an item?")
         page.get_by_role("button", name="Send").click()

@@ -12,8 +12,8 @@ def _run(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.Comp
     return subprocess.run([sys.executable, "-m", *args], cwd=REPO, capture_output=True, text=True, env=env, timeout=300)
 
 
-def test_kb_check_passes_on_shipped_knowledge() -> None:
-    result = _run("assistant", "kb", "check")
+def test_kb_check_passes_on_shipped_knowledge(tmp_path: Path) -> None:
+    result = _run("assistant", "kb", "check", env_extra={"SHOP_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert "0 problems" in result.stdout
 

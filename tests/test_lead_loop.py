@@ -71,7 +71,7 @@ def test_correct_retrain_promote_roll_back(install: Settings, url: str) -> None:
 
     client = Client(url, verbose=False)
     reply = client.predict(MESSAGE, "lead-1", api_name="/ask")
-    assert client.predict(reply["turn_id"], False, api_name="/feedback") is True
+    assert client.predict(reply["turn_id"], False, reply["session_id"], api_name="/feedback") is True
     log = TurnLog(install.log_path)
     assert log.get(reply["turn_id"]).feedback == -1  # type: ignore[union-attr]
 
@@ -129,7 +129,7 @@ def test_the_loop_from_the_lead_area(install: Settings, served: object) -> None:
     lead = Client(f"{url}lead/", auth=("lead", "lead-loop-password"), verbose=False)
     message = "the zip on my new jacket broke after one week"
     reply = chat.predict(message, "lead-2", api_name="/ask")
-    assert chat.predict(reply["turn_id"], False, api_name="/feedback") is True
+    assert chat.predict(reply["turn_id"], False, reply["session_id"], api_name="/feedback") is True
     old_label, old_version = reply["intent"], ModelRegistry(install.models_dir / "intents").active_version()
     wanted = "return_exchange" if old_label != "return_exchange" else "complaint"
 
