@@ -176,8 +176,9 @@ class Server:
 
         def warm() -> None:
             try:
-                first = next(f for f in lead.fns.values() if f.api_name == "lead_open")
-                first.fn(30, [], "(all)", "", "", "")
+                first = next(f.fn for f in lead.fns.values() if f.api_name == "lead_open")
+                assert first is not None
+                first(30, [], "(all)", "", "", "")
             except Exception as err:  # a cold first page is slower, not broken
                 log.warning("lead area warm-up failed: %s", err)
             finally:

@@ -280,6 +280,10 @@ class Assistant:
         return self._passages.get(passage_id)
 
     def warm_up(self) -> None:
+        """Open the stores (a damaged one is named in a second, before any model loads), then load the models."""
+        self.turn_log.warm_up()
+        if self.desk is not None:
+            self.desk.actions.db.connect()
         self.classifier.warm_up()
         self.retriever.warm_up()
         if self.retriever.index.count() == 0:
@@ -294,7 +298,6 @@ class Assistant:
             )
         self.sentiment.warm_up()
         self.generator.warm_up()
-        self.turn_log.warm_up()
 
     # --- sessions -------------------------------------------------------------
 

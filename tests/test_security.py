@@ -380,3 +380,27 @@ def test_customer_html_markdown_and_scripts_show_as_text_in_every_lead_view(
         browser.close()
     assert hits == [] and asked == [], (hits, asked)
     assert links == []
+
+
+def test_a_damaged_shop_database_ends_start_up_with_one_line(install: Settings, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    shutil.copytree(install.data_dir, data, symlinks=True)
+    for extra in data.glob("shop.sqlite-*"):
+        extra.unlink()
+    shop = data / "shop.sqlite"
+    shop.write_bytes(b"garbage!" * 16 + shop.read_bytes()[128:])
+    env = {"SHOP_DATA_DIR": str(data), "SHOP_LEAD_PASSWORD": LEAD_PASSWORD, "SHOP_PORT": str(_free_port())}
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", "serve", "--skip-prepare"],
+        cwd=REPO_ROOT,
+        env={**env, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert len(errors) == 1 and str(shop) in errors[0] and "restore it from a backup" in errors[0], errors
