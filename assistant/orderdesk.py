@@ -220,6 +220,8 @@ class OrderDesk:
         ``client`` (the customer's network address) counts towards the limits on identity checks.
         """
         self._expire(state)
+        if state.plan is not None and state.plan.order_id not in state.verified:
+            state.plan = None  # the proof expired while the change waited for a yes: prove it again first
         if state.plan is not None:
             return self._confirm(state, message, turn_id, session_id)
         if intent in INTENT_TASKS and (state.task is None or order_numbers):

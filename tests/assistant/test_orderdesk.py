@@ -83,3 +83,17 @@ def test_a_proof_of_identity_expires(desk: OrderDesk) -> None:
     assert desk.run(state, "and order 104233?", "track_order", ["104233"]).action == "status"
     CLOCK[0] += 31 * 60
     assert desk.run(state, "and order 104233?", "track_order", ["104233"]).action == "ask_identity"
+
+
+def test_a_change_waiting_for_a_yes_is_dropped_when_the_proof_expires(desk: OrderDesk) -> None:
+    order = desk.actions.db.order(104250)
+    assert order is not None
+    owner = desk.actions.db.customer(order.customer_id)
+    assert owner is not None
+    state = DeskState()
+    desk.run(state, "please cancel order 104250", "cancel_order", ["104250"])
+    asked = desk.run(state, owner.email, "cancel_order", [])
+    assert asked.action == "confirm" and state.plan is not None
+    CLOCK[0] += 31 * 60
+    again = desk.run(state, "yes", "cancel_order", [])
+    assert again.action == "ask_identity" and desk.actions.db.order(104250).status == "pending"  # type: ignore[union-attr]
