@@ -16,7 +16,6 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qs
 
 from assistant.security.throttle import Throttle
 
@@ -143,8 +142,7 @@ class Gate:
     # --- the lead's login ---
 
     async def _login(self, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
-        form = parse_qs(body.decode("utf-8", "replace"))
-        user = (form.get("username") or [""])[0].strip().lower()
+        user = (await _form_field(scope, body, "username")).strip().lower()
         address = (scope.get("client") or ("?", 0))[0]
         keys = (("account", user), ("address", address))
         wait = self.logins.wait(*keys)
@@ -192,6 +190,23 @@ class Gate:
             if not message.get("more_body"):
                 break
         return b"".join(chunks)
+
+
+async def _form_field(scope: Scope, body: bytes, name: str) -> str:
+    """One field of a urlencoded or multipart form body ("" when absent or unreadable)."""
+    from starlette.requests import Request
+
+    try:
+        form = await Request(scope, _replay(body, _disconnected)).form()
+        value = form.get(name)
+        await form.close()
+    except Exception:  # a malformed body: the login route answers it; the throttle counts it for the address
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+async def _disconnected() -> Message:
+    return {"type": "http.disconnect"}
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
