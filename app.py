@@ -196,8 +196,8 @@ def serve(settings: Settings | None = None, block: bool = True) -> Server:
     from assistant.lead_auth import lead_credentials
 
     settings = settings or Settings()
+    credentials = lead_credentials(settings)  # a weak SHOP_LEAD_PASSWORD is refused before any model loads
     bot = Assistant.load(settings)
-    credentials = lead_credentials(settings)
     server = Server(build_app(bot, credentials), settings.host, settings.port).start()
     server.warm_lead_area()
     print(f"Chat: {server.url}   Support lead area: {server.url}lead/ (user '{credentials.user}')", flush=True)
