@@ -197,16 +197,16 @@ def serve(settings: Settings | None = None, block: bool = True) -> Server:
 
     settings = settings or Settings()
     credentials = lead_credentials(settings)  # a weak SHOP_LEAD_PASSWORD is refused before any model loads
-    bot = Assistant.load(settings)
-    server = Server(build_app(bot, credentials), settings.host, settings.port).start()
-    server.warm_lead_area()
-    print(f"Chat: {server.url}   Support lead area: {server.url}lead/ (user '{credentials.user}')", flush=True)
-    if credentials.shown_once:
+    if credentials.shown_once:  # printed at once: only its hash is kept, so a failed start must not lose it
         print(
             f"Support-lead password (shown once, only its hash is kept in {credentials.source}): "
             f"{credentials.shown_once}",
             flush=True,
         )
+    bot = Assistant.load(settings)
+    server = Server(build_app(bot, credentials), settings.host, settings.port).start()
+    server.warm_lead_area()
+    print(f"Chat: {server.url}   Support lead area: {server.url}lead/ (user '{credentials.user}')", flush=True)
     if block:
         try:
             while server._thread.is_alive():
