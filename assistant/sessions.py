@@ -89,13 +89,12 @@ class SessionStore(Generic[S]):
     def named(self, name: str) -> tuple[S, str]:
         """An in-process caller's session under a name it chose (made when new); logged under that name.
 
-        A name as long as a token (an expired one passed back, say) is logged by its digest instead.
+        The HTTP layer never gets here: it passes only tokens that :meth:`resume` has just vouched for.
         """
         with self._lock:
             entry = self._alive(name)
             if entry is None:
-                logged = name if len(name) < 40 else log_id(name)
-                entry = _Entry(self._factory(), logged, issued=False, seen=self._clock())
+                entry = _Entry(self._factory(), name, issued=False, seen=self._clock())
                 self._put(name, entry)
             entry.seen = self._clock()
             self._entries.move_to_end(name)

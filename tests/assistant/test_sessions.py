@@ -51,11 +51,3 @@ def test_the_least_recently_used_session_goes_beyond_the_limit() -> None:
     store.issue()
     assert store.live(a) and not store.live(b) and len(store) == 2
 
-
-def test_a_token_passed_back_after_it_expired_is_never_logged_as_it_is() -> None:
-    clock = Clock()
-    store: SessionStore[list[str]] = SessionStore(list, limit=10, idle_s=60, clock=clock)
-    token = store.issue()
-    clock.now = 120
-    assert store.get(token) is None
-    assert store.named(token)[1] == log_id(token)
