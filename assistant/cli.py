@@ -31,9 +31,10 @@ def _fail(err: Exception) -> None:
 def prepare_cmd() -> None:
     """Convert the reply model, sync the knowledge index, train the classifier if missing."""
     from assistant.prepare import prepare
+    from assistant.training import TrainingCommands
 
     try:
-        report = prepare(Settings())
+        report = prepare(Settings(), TrainingCommands())
     except AssistantError as err:
         _fail(err)
     for problem in report.problems:
@@ -50,11 +51,12 @@ def serve_cmd(
 ) -> None:
     """Prepare what is missing, then start the chat UI."""
     from assistant.prepare import prepare
+    from assistant.training import TrainingCommands
 
     settings = Settings()
     try:
         if not skip_prepare:
-            report = prepare(settings)
+            report = prepare(settings, TrainingCommands())
             for problem in report.problems:
                 typer.secho(f"warning: {problem}", fg="yellow", err=True)
             typer.echo(f"knowledge index: {report.sync.summary()}; prepared in {report.seconds:.1f} s")

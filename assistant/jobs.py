@@ -28,9 +28,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from assistant.errors import AssistantError
+from assistant.metrics import INTENT_METRICS, LOWER_IS_BETTER, REPLY_METRICS
 from assistant.registry import ModelCard, ModelRegistry
 from assistant.settings import REPO_ROOT, Settings
-from finetune.evaluate_replies import QUALITY_METRICS as REPLY_METRICS
+from assistant.training import settings_env
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +39,6 @@ JobKind = Literal["intents", "replies"]
 JobState = Literal["training", "evaluating", "ready", "failed", "promoted", "discarded"]
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _PROGRESS = re.compile(r"(?:(?P<desc>[^:|\r\n]{1,40}):\s*)?\s*\d+%\|[^|]*\|\s*(?P<step>\d+)/(?P<total>\d+)")
-
-INTENT_METRICS = ("macro_f1", "accuracy", "oos_recall", "in_scope_rejection")
-LOWER_IS_BETTER = {"in_scope_rejection", "unsupported_rate", "check_failed_rate", "answer_wrongly_declined"}
 
 
 class JobStatus(BaseModel):
@@ -71,18 +69,6 @@ class JobStatus(BaseModel):
     @property
     def running(self) -> bool:
         return self.state in ("training", "evaluating")
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The settings as ``SHOP_*`` variables, so a child process sees the same installation."""
-    env = {}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        if hasattr(value, "get_secret_value"):
-            value = value.get_secret_value()
-        env[f"SHOP_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
-    return env
 
 
 class TrainingJobs:

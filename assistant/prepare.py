@@ -16,8 +16,9 @@ from assistant.errors import AssistantError
 from assistant.index import KnowledgeIndex, SyncReport
 from assistant.knowledge import LoadProblem, load_knowledge
 from assistant.models import prepare_lm
-from assistant.registry import ModelCard, ModelRegistry
+from assistant.registry import ModelCard, ModelRegistry, file_hash
 from assistant.settings import Settings
+from assistant.training import Trainers
 
 DEMO_MAX_AGE = timedelta(hours=12)
 """A demo shop older than this, unchanged in chat, is rebuilt at start-up so that its timeline stays current."""
@@ -81,19 +82,14 @@ def install_shipped_adapter(settings: Settings) -> str:
     return version
 
 
-def ensure_sentiment(settings: Settings) -> str:
+def ensure_sentiment(settings: Settings, trainers: Trainers) -> str:
     """Train the sentiment model (seconds) when none is active or its examples changed."""
-    import hashlib
-
-    from finetune.sentiment import DATA, train_sentiment
-
     registry = ModelRegistry(settings.models_dir / "sentiment")
     active = registry.active()
-    wanted = hashlib.sha256(DATA.read_bytes()).hexdigest()[:16]
-    if active is None or ModelCard.read(active).data_hash != wanted:
+    if active is None or ModelCard.read(active).data_hash != file_hash(settings.sentiment_data):
         log.info("training the sentiment model")
-        return train_sentiment(settings).name
-    return active.name
+        trainers.sentiment(settings)
+    return registry.active_version() or ""
 
 
 def ensure_shop(settings: Settings, now: datetime | None = None) -> str:
@@ -126,21 +122,20 @@ def ensure_shop(settings: Settings, now: datetime | None = None) -> str:
     return f"{settings.shop_db} ({counts['customers']} customers, {counts['orders']} orders)"
 
 
-def prepare(settings: Settings, progress: bool = True) -> PrepareReport:
+def prepare(settings: Settings, trainers: Trainers, progress: bool = True) -> PrepareReport:
+    """Make the installation ready; ``trainers`` train the models that are missing (the CLI: finetune's commands)."""
     start = time.perf_counter()
     prepare_lm(settings.lm_dir)
     lm_s = time.perf_counter() - start
     adapter = install_shipped_adapter(settings)
     sync, problems = sync_knowledge(settings, progress=progress)
-    sentiment = ensure_sentiment(settings)
+    sentiment = ensure_sentiment(settings, trainers)
     shop = ensure_shop(settings)
     registry = ModelRegistry(settings.models_dir / "intents")
     trained = False
     if registry.active() is None:
-        from finetune.intents import IntentTrainArgs, train_intents
-
         log.info("no intent classifier yet: training one (a few minutes on CPU)")
-        train_intents(IntentTrainArgs(threshold=settings.intent_threshold), settings)
+        trainers.intents(settings)
         trained = True
     return PrepareReport(
         lm_ready_s=round(lm_s, 1),

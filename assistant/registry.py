@@ -9,6 +9,7 @@ half-written model is never picked up. ``ACTIVE`` names the version in use and
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -51,6 +52,11 @@ class ModelCard(BaseModel):
 
     def write(self, folder: Path) -> None:
         (folder / CARD).write_text(self.model_dump_json(indent=2), encoding="utf-8")
+
+
+def file_hash(path: Path) -> str:
+    """The data hash a model card records for a training file (what tells that a model is stale)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
 def _atomic_write(path: Path, text: str) -> None:

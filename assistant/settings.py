@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     prompts_dir: Path = Field(REPO_ROOT / "prompts", description="Prompt templates.")
     taxonomy_file: Path = Field(REPO_ROOT / "assistant" / "taxonomy.yaml", description="Intents and routes.")
     intent_data_dir: Path = Field(REPO_ROOT / "finetune" / "data" / "intents", description="Labelled intent examples.")
+    sentiment_data: Path = Field(
+        REPO_ROOT / "finetune" / "data" / "sentiment" / "train.jsonl", description="Labelled sentiment examples."
+    )
     turn_log: Path | None = Field(None, description="SQLite turn log; default <data_dir>/turns.sqlite.")
     collection: str = Field("knowledge", description="Chroma collection name.")
 

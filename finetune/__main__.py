@@ -219,11 +219,12 @@ def sentiment_cmd(
     activate: Annotated[bool, typer.Option(help="Make the new model the active one.")] = True,
 ) -> None:
     """Train the per-turn sentiment model (seconds); prints its cross-validated figures."""
-    from finetune.sentiment import DATA, describe, train_sentiment
+    from finetune.sentiment import describe, train_sentiment
 
     def work() -> Path:
+        settings = Settings()
         try:
-            return train_sentiment(Settings(), data or DATA, activate=activate)
+            return train_sentiment(settings, data or settings.sentiment_data, activate=activate)
         except (OSError, ValueError) as err:
             raise AssistantError(str(err).splitlines()[0]) from err
 

@@ -30,6 +30,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from assistant import faithfulness
+from assistant.metrics import REPLY_METRICS
 from assistant.settings import Settings
 
 Expect = Literal["answer", "dont_know", "handoff"]
@@ -240,18 +241,8 @@ def evaluate_replies(
     return out
 
 
-QUALITY_METRICS = (
-    "fact_recall",
-    "unsupported_rate",
-    "check_failed_rate",
-    "rouge_l",
-    "dont_know_handoff_correct",
-    "answer_wrongly_declined",
-)
-
-
 def summary(report: dict[str, Any]) -> str:
-    keys = [*QUALITY_METRICS, "ms_p50"]
+    keys = [*REPLY_METRICS, "ms_p50"]
     lines = []
     for mode in ("lm", "assistant"):
         if mode not in report:

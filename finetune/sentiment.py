@@ -8,7 +8,6 @@ a confusion-matrix plot of the cross-validated predictions.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -16,11 +15,11 @@ import numpy as np
 from pydantic import BaseModel
 
 from assistant.embedding import MiniLMEmbedding
-from assistant.registry import ModelCard, ModelRegistry
+from assistant.registry import ModelCard, ModelRegistry, file_hash
 from assistant.sentiment import LABELS, WEIGHTS, features
 from assistant.settings import Settings
 
-DATA = Path(__file__).parent / "data" / "sentiment" / "train.jsonl"
+DATA: Path = Settings.model_fields["sentiment_data"].default
 
 
 class Example(BaseModel):
@@ -64,7 +63,7 @@ def train_sentiment(settings: Settings, data: Path = DATA, activate: bool = True
             kind="sentiment",
             version=version,
             base_model="all-MiniLM-L6-v2 embeddings + logistic regression",
-            data_hash=hashlib.sha256(data.read_bytes()).hexdigest()[:16],
+            data_hash=file_hash(data),
             data_files=[str(data)],
             hyperparameters={"C": c, "class_weight": "balanced", "cv_folds": 5},
             metrics={

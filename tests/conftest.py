@@ -68,8 +68,9 @@ def shared_models() -> Path:
     if card is None or card.data_hash != wanted or any(card.hyperparameters.get(k) != v for k, v in defaults.items()):
         train_intents(IntentTrainArgs(), settings)  # the same model a fresh install trains
     from assistant.prepare import ensure_sentiment
+    from finetune.trainers import InProcessTrainers
 
-    ensure_sentiment(settings)
+    ensure_sentiment(settings, InProcessTrainers())
     return CACHE
 
 
