@@ -19,6 +19,7 @@ from pathlib import Path
 
 from assistant.dialogue import parts
 from assistant.dialogue.evidence import Evidence, Lookup
+from assistant.dialogue.record import TurnRecorder
 from assistant.dialogue.responders.base import Ask, Responder
 from assistant.dialogue.responders.catalogue import CatalogueAnswers, Recommender
 from assistant.dialogue.responders.curated import CuratedAnswers
@@ -29,8 +30,8 @@ from assistant.dialogue.responders.handoff import Escalation, Handoff
 from assistant.dialogue.router import Responder as Who
 from assistant.dialogue.router import Router
 from assistant.dialogue.turn import Draft, Notice, Reply, Session, Source, Usage, elapsed_ms
-from assistant.dialogue.understand import Understander, Understanding, clean_message
-from assistant.errors import AssistantError, ModelMissingError
+from assistant.dialogue.understand import Understander, clean_message
+from assistant.errors import ModelMissingError
 from assistant.facts import FactPicker
 from assistant.generation import ReplyGenerator
 from assistant.index import KnowledgeIndex
@@ -44,7 +45,7 @@ from assistant.sentiment import SentimentModel
 from assistant.sessions import SessionStore
 from assistant.settings import Settings
 from assistant.taxonomy import Taxonomy, load_taxonomy
-from assistant.turnlog import TurnLog, TurnRecord
+from assistant.turnlog import TurnLog
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class Assistant:
         self.sessions: SessionStore[Session] = SessionStore(
             Session, limit=settings.session_limit, idle_s=settings.session_idle_minutes * 60
         )
-        self._unsaved: list[TurnRecord] = []
+        self.recorder = TurnRecorder(turn_log)
 
     @classmethod
     def load(cls, settings: Settings | None = None, warm: bool = True) -> Assistant:
@@ -194,7 +195,7 @@ class Assistant:
 
     def warm_up(self) -> None:
         """Open the stores (a damaged one is named in a second, before any model loads), then load the models."""
-        self.turn_log.warm_up()
+        self.recorder.warm_up()
         if self.desk is not None:
             self.desk.actions.db.connect()
         self.understander.classifier.warm_up()
@@ -271,7 +272,7 @@ class Assistant:
             return
 
         u = self.understander.run(message, session, notices)
-        _heard(session, u)
+        session.heard(u.entities)
         evidence = Evidence(self.lookup, u, session)
         decision = self.router.run(u, session, evidence)
         ask = Ask(decision, u, session, evidence, turn_id, log_id, client)
@@ -284,7 +285,7 @@ class Assistant:
                 draft: Draft = done.value
                 break
             yield shown
-        _remember(session, u, draft)
+        session.remember(draft, u.prediction, u.query)
         escalated = self.escalation.run(draft, ask)
         draft = escalated.draft
         if escalated.ticket:
@@ -326,7 +327,13 @@ class Assistant:
         retrieved = (
             draft.retrieved if draft.retrieved is not None else evidence.found.hits if evidence.looked_up else []
         )
-        self._log(reply, message, draft, retrieved)
+        models = {
+            "prompt": self.prompts.tag,
+            "base_model": self.generator.base_model,
+            "adapter": self.generator.adapter,
+            "classifier": self.classifier.card.version if self.classifier.card else None,
+        }
+        self.recorder.run(reply, message, draft, retrieved, models)
         yield reply
 
     def feedback(self, turn_id: str, liked: bool, session_id: str | None = None) -> bool:
@@ -340,62 +347,3 @@ class Assistant:
             if found is None or turn is None or turn.session_id != found[1]:
                 return False
         return self.turn_log.set_feedback(turn_id, 1 if liked else -1)
-
-    # --- logging ----------------------------------------------------------------
-
-    def _log(self, reply: Reply, message: str, draft: Draft, retrieved: list) -> None:  # type: ignore[type-arg]
-        gen = draft.generation
-        record = TurnRecord(
-            id=reply.turn_id,
-            session_id=reply.session_id,
-            user_text=message,
-            intent=reply.intent,
-            confidence=reply.confidence,
-            route=reply.route,
-            retrieved=[{"id": h.id, "score": h.score} for h in retrieved],
-            prompt=self.prompts.tag,
-            base_model=self.generator.base_model,
-            adapter=self.generator.adapter,
-            classifier=self.classifier.card.version if self.classifier.card else None,
-            reply=reply.text,
-            strategy=reply.strategy,
-            handoff=reply.handoff,
-            timings=reply.timings_ms,
-            prompt_tokens=gen.prompt_tokens if gen else 0,
-            completion_tokens=gen.completion_tokens if gen else 0,
-            faithful=draft.faithful,
-            unsupported=draft.unsupported,
-            sentiment=reply.sentiment.score if reply.sentiment else None,
-            sentiment_label=reply.sentiment.label if reply.sentiment else None,
-        )
-        pending = [*self._unsaved, record]
-        self._unsaved = []
-        for i, rec in enumerate(pending):
-            try:
-                self.turn_log.append(rec)
-            except AssistantError as err:
-                log.error("turn not logged, kept in memory to retry: %s", err)
-                self._unsaved = pending[i:]
-                reply.notices.append(Notice.NOT_LOGGED)
-                return
-
-
-def _heard(session: Session, u: Understanding) -> None:
-    """Remember the order number and email the customer gave; a number answers the question that waited for it."""
-    if u.entities.order_numbers:
-        session.order_number = u.entities.order_numbers[-1]
-        session.waiting_for_order = None
-    if u.entities.emails:
-        session.email = u.entities.emails[-1]
-
-
-def _remember(session: Session, u: Understanding, draft: Draft) -> None:
-    """What the reply leaves the conversation with: the products discussed, the wishes, a question waiting."""
-    if draft.skus is not None:
-        session.skus = draft.skus
-    if draft.wanted is not None:
-        session.wanted = draft.wanted
-    if draft.awaits_order:
-        session.waiting_for_order, session.waiting_query = u.prediction, u.query
-    if draft.desk is not None:
-        session.waiting_for_order = None

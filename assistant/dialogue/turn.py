@@ -151,6 +151,25 @@ class Session:
     strategies: deque[str] = field(default_factory=lambda: deque(maxlen=20))
     """How each turn of ``history`` was answered, for the summary of a handoff ticket."""
 
+    def heard(self, entities: Entities) -> None:
+        """Remember the order number and email given; a number answers the question that waited for it."""
+        if entities.order_numbers:
+            self.order_number = entities.order_numbers[-1]
+            self.waiting_for_order = None
+        if entities.emails:
+            self.email = entities.emails[-1]
+
+    def remember(self, draft: Draft, prediction: IntentPrediction, query: str) -> None:
+        """What a reply leaves the conversation with: the products discussed, the wishes, a question waiting."""
+        if draft.skus is not None:
+            self.skus = draft.skus
+        if draft.wanted is not None:
+            self.wanted = draft.wanted
+        if draft.awaits_order:
+            self.waiting_for_order, self.waiting_query = prediction, query
+        if draft.desk is not None:
+            self.waiting_for_order = None
+
 
 def elapsed_ms(start: float) -> float:
     """Milliseconds since ``start`` (a ``time.perf_counter()``), as the turn's timings record them."""
