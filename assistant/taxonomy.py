@@ -20,6 +20,8 @@ class IntentSpec(BaseModel):
     group: str
     route: Route
     answer: str | None = None
+    topic: str | None = None
+    """How a clarifying question names the intent to the customer; default: its name, in words."""
     definition: str
     examples: list[str]
 
@@ -36,6 +38,10 @@ class Taxonomy(BaseModel):
     def route(self, intent: str) -> Route:
         spec = self.intents.get(intent)
         return spec.route if spec else "fallback"
+
+    def topic(self, intent: str) -> str:
+        spec = self.intents.get(intent)
+        return spec.topic if spec and spec.topic else intent.replace("_", " ")
 
     def answer(self, intent: str) -> str | None:
         spec = self.intents.get(intent)

@@ -83,7 +83,7 @@ class Assistant:
         responses, shop = prompts.responses, SHOP_NAME
         self._desk = DeskResponder(desk)
         self._generation = GroundedGeneration(self.lookup, generator, prompts, settings, shop)
-        fixed, curated = FixedReplies(responses, shop), CuratedAnswers(self.lookup, responses, shop)
+        fixed, curated = FixedReplies(responses, taxonomy, shop), CuratedAnswers(self.lookup, responses, shop)
         self._responders: dict[Who, Responder] = {
             Who.FIXED: fixed,
             Who.FALLBACK: fixed,

@@ -7,15 +7,13 @@ from assistant.dialogue.responders.base import Ask, Immediate
 from assistant.dialogue.router import Responder
 from assistant.dialogue.turn import Draft
 from assistant.prompts import Responses
-from assistant.taxonomy import OUT_OF_SCOPE
-
-_TOPICS = {"product info": "a product", "human agent": "talking to a person"}
-_DEFAULT_TOPICS = ["our products", "an order"]
+from assistant.taxonomy import OUT_OF_SCOPE, Taxonomy
 
 
 class FixedReplies(Immediate):
-    def __init__(self, responses: Responses, shop_name: str) -> None:
+    def __init__(self, responses: Responses, taxonomy: Taxonomy, shop_name: str) -> None:
         self.responses = responses
+        self.taxonomy = taxonomy
         self.shop_name = shop_name
 
     def run(self, ask: Ask) -> Draft:
@@ -29,12 +27,7 @@ class FixedReplies(Immediate):
                 return Draft(text=render("ask_order_number", shop_name=shop), strategy="ask", awaits_order=True)
             case Responder.CLARIFY:
                 ranking = ask.understanding.prediction.ranking[:2]
-                options = [_topic(label) for label, _ in ranking if label != OUT_OF_SCOPE] or _DEFAULT_TOPICS
+                options = [self.taxonomy.topic(label) for label, _ in ranking if label != OUT_OF_SCOPE]
                 return Draft(text=render("clarify", shop_name=shop, options=options), strategy="clarify")
             case _:
                 return Draft(text=render("dont_know", shop_name=shop), strategy="dont_know")
-
-
-def _topic(label: str) -> str:
-    words = label.replace("_", " ")
-    return _TOPICS.get(words, words)
