@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 from pydantic import BaseModel
 
@@ -14,7 +15,8 @@ _ORDER_CONTEXT = re.compile(
     r"(?:order|ordernumber|bestellung|purchase|no\.?|number|nr\.?|#)\s*(?:no\.?|number|nr\.?|is|:)?\s*#?\s*(\d{4,10})\b",
     re.I,
 )
-_ORDER_BARE = re.compile(r"(?<![\d.,€$£])\b(1\d{5})\b(?![.,]\d)")
+BARE_ORDER_NUMBER = r"1\d{5}"
+"""The demo shop's order numbers, recognised without the word "order" before them (a shop's own: shop.yaml)."""
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _PHONE = re.compile(
     r"(?<![\w+])(?:\+|00)\d{1,3}[\s/-]?(?:\(0\))?\d{2,5}(?:[\s/-]?\d{2,8}){1,3}\b"  # +49 151 23456789
@@ -125,10 +127,16 @@ def amounts(text: str) -> list[str]:
     return list(dict.fromkeys((m.group(1) or m.group(2)).replace(",", ".") for m in _MONEY.finditer(text)))
 
 
-def order_numbers(text: str) -> list[str]:
+@lru_cache(maxsize=8)
+def _bare(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\d.,€$£])\b({pattern})\b(?![.,]\d)")
+
+
+def order_numbers(text: str, bare: str = BARE_ORDER_NUMBER) -> list[str]:
+    """Order numbers: any 4-10 digits after "order", "number", "#"..., and numbers of the shop's own form alone."""
     text = _PHONE.sub(" ", _EMAIL.sub(" ", text))
     found = [m.group(1) for m in _ORDER_CONTEXT.finditer(text)]
-    found += [m.group(1) for m in _ORDER_BARE.finditer(text)]
+    found += [m.group(1) for m in _bare(bare).finditer(text)]
     return list(dict.fromkeys(found))
 
 
@@ -208,9 +216,10 @@ def _misspelt_names(said: list[str], names: set[str]) -> set[str]:
     return found
 
 
-def extract(text: str, products: Sequence[Product] = ()) -> Entities:
+def extract(text: str, products: Sequence[Product] = (), bare_order: str = BARE_ORDER_NUMBER) -> Entities:
+    """Everything recognised in ``text``; ``bare_order`` is the regex of the shop's order numbers."""
     return Entities(
-        order_numbers=order_numbers(text),
+        order_numbers=order_numbers(text, bare_order),
         emails=emails(text),
         phones=phones(text),
         amounts=amounts(text),

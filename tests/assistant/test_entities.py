@@ -48,3 +48,10 @@ def test_a_misspelt_or_split_product_name_still_names_it(text: str, name: str) -
 
 def test_english_words_near_a_product_name_do_not_name_it() -> None:
     assert mentioned_products("I want to return my jacket, is that possible?", KB.products) == []
+
+
+def test_a_shop_names_the_form_of_its_own_order_numbers() -> None:
+    assert order_numbers("it's 310240") == []  # not the demo shop's form: only with "order" before it
+    assert order_numbers("it's 310240", bare=r"3\d{5}") == ["310240"]
+    assert extract("it's 310240, thanks", bare_order=r"3\d{5}").order_numbers == ["310240"]
+    assert order_numbers("order 310240") == ["310240"]
