@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from assistant.errors import ModelMissingError
-from assistant.hardware import bf16_is_fast
+from assistant.hardware import bf16_is_fast, pick_device, pick_precision
 from assistant.models import LM_NAME, lm_is_ready
 
 log = logging.getLogger(__name__)
@@ -30,25 +30,6 @@ class Generation(BaseModel):
     completion_tokens: int
     first_token_ms: float
     total_ms: float
-
-
-def pick_device(choice: Literal["auto", "cpu", "cuda"]) -> str:
-    import torch
-
-    if choice == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if choice == "cuda" and not torch.cuda.is_available():
-        raise ModelMissingError("device is set to cuda but no CUDA GPU is available; set SHOP_DEVICE=cpu")
-    return choice
-
-
-def pick_precision(choice: Literal["auto", "int8", "bfloat16", "float32"], device: str) -> str:
-    """Weights of the reply model: int8 on CPU and bf16 on CUDA unless chosen otherwise."""
-    if choice == "auto":
-        return "bfloat16" if device == "cuda" else "int8"
-    if choice == "int8" and device != "cpu":
-        raise ModelMissingError("int8 reply weights run on CPU only; set SHOP_LM_DTYPE=bfloat16 for CUDA")
-    return choice
 
 
 class ReplyGenerator:

@@ -63,7 +63,7 @@ def test_int8_with_the_system_cache_gives_the_reply_of_a_full_prefill(shared_mod
 
 def test_precision_defaults_to_int8_on_cpu_and_bf16_on_cuda() -> None:
     from assistant.errors import ModelMissingError
-    from assistant.generation import pick_precision
+    from assistant.hardware import pick_precision
 
     assert pick_precision("auto", "cpu") == "int8"
     assert pick_precision("auto", "cuda") == "bfloat16"
