@@ -1,12 +1,11 @@
-"""The chat UI: Gradio wired to the assistant runtime. No logic lives here."""
+"""The web server: the customer chat and the support lead's area (``assistant.ui``) mounted on one app behind
+the gate. It only builds and serves; the pages live in ``assistant.ui``."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
 
 from assistant.offline import enforce_offline
 
@@ -16,125 +15,29 @@ import gradio as gr  # noqa: E402
 import uvicorn  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 
-from assistant.dialogue import Assistant, Reply, clean_message  # noqa: E402
+from assistant.dialogue import Assistant  # noqa: E402
 from assistant.errors import AssistantError  # noqa: E402
+from assistant.jobs import TrainingJobs  # noqa: E402
 from assistant.lead_auth import LeadCredentials  # noqa: E402
-from assistant.security.http import SESSION_COOKIE, Gate  # noqa: E402
+from assistant.security.http import Gate  # noqa: E402
 from assistant.security.throttle import Throttle  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
+from assistant.ui.chat import PUBLIC_API, build_chat_ui  # noqa: E402
+from assistant.ui.lead import build_lead_ui, open_once  # noqa: E402
+from assistant.ui.wording import load_page_wording  # noqa: E402
 
 log = logging.getLogger(__name__)
-SORRY = "Sorry, something went wrong on our side. Please try again in a moment."
-TITLE = "Fjord & Pine customer service"
-
-
-def sources_line(reply: Reply) -> str:
-    if not reply.sources:
-        return ""
-    items = " · ".join(f"{s.title} ({s.source}, {s.score:.2f})" for s in reply.sources)
-    return f"\n\n<sub>Sources: {items}</sub>"
-
-
-PUBLIC_API = ("ask", "feedback", "start_session")
-"""What a customer's client may call; every other API name is a 404 (assistant.security.http)."""
-
-
-def _token(request: gr.Request | None) -> str | None:
-    """The session token of the web chat: its cookie (the gate has made sure it names a live session)."""
-    return request.cookies.get(SESSION_COOKIE) if request is not None else None
-
-
-def _client(request: gr.Request | None) -> str | None:
-    client = getattr(request, "client", None) if request is not None else None
-    return getattr(client, "host", None)
-
-
-def build_ui(bot: Assistant) -> gr.Blocks:
-    """The customer chat page, plus the ``/ask``, ``/feedback`` and ``/start_session`` API endpoints."""
-
-    def chat(message: str, history: list[dict[str, Any]], turns: dict[int, str], request: gr.Request) -> Iterator[Any]:
-        token = bot.open_session(_token(request))
-        shown, _ = clean_message(message, bot.settings.max_message_chars)
-        history = [*history, {"role": "user", "content": shown}, {"role": "assistant", "content": "…"}]
-        yield history, "", turns
-        try:
-            for item in bot.respond_stream(message, session_id=token, client=_client(request)):
-                if isinstance(item, Reply):
-                    history[-1] = {"role": "assistant", "content": item.text + sources_line(item)}
-                    turns = {**turns, len(history) - 1: item.turn_id}
-                else:
-                    history[-1] = {"role": "assistant", "content": item or "…"}
-                yield history, "", turns
-        except Exception:  # the page gets a sentence, the log gets the traceback
-            log.exception("turn failed")
-            history[-1] = {"role": "assistant", "content": SORRY}
-            yield history, "", turns
-
-    def on_like(turns: dict[int, str], data: gr.LikeData, request: gr.Request) -> None:
-        index = data.index if isinstance(data.index, int) else data.index[0]
-        turn_id = turns.get(index) or turns.get(str(index))  # type: ignore[call-overload]
-        if turn_id:
-            try:
-                stored = bot.feedback(turn_id, bool(data.liked), session_id=_token(request) or "")
-            except Exception:
-                log.exception("feedback not stored")
-                stored = False
-            if not stored:
-                gr.Warning("Your feedback could not be saved.")
-
-    def ask(message: str, session_id: str = "", request: gr.Request | None = None) -> dict[str, Any]:
-        """Answer one message in a session; returns the reply as JSON, with the session's token.
-
-        Pass the ``session_id`` of the previous reply to go on with a conversation; an empty, unknown or
-        expired one starts a new conversation (its token is in the reply).
-        """
-        token = bot.open_session(session_id or None)
-        try:
-            reply = bot.respond(message, session_id=token, client=_client(request))
-        except Exception:
-            log.exception("turn failed")
-            return {"text": SORRY, "error": True, "session_id": token}
-        return {**reply.model_dump(mode="json"), "session_id": token}
-
-    def feedback(turn_id: str, liked: bool, session_id: str = "") -> bool:
-        """Thumbs up (true) or down (false) for a turn of this session; returns whether it was stored."""
-        try:
-            return bot.feedback(turn_id, liked, session_id=session_id)
-        except Exception:
-            log.exception("feedback not stored")
-            return False
-
-    def start_session() -> dict[str, str]:
-        """A new, empty conversation; returns its ``session_id`` for ``/ask`` and ``/feedback``."""
-        return {"session_id": bot.open_session()}
-
-    with gr.Blocks(title=TITLE) as demo:
-        gr.Markdown(f"## {TITLE}\nAsk about our products, your order, delivery, returns or payment.")
-        turns = gr.State({})
-        chatbot = gr.Chatbot(label="Chat", height=520, feedback_options=("Like", "Dislike"))
-        with gr.Row():
-            box = gr.Textbox(placeholder="Type your message…", show_label=False, scale=8, autofocus=True)
-            send = gr.Button("Send", variant="primary", scale=1)
-        for trigger in (box.submit, send.click):
-            trigger(chat, [box, chatbot, turns], [chatbot, box, turns], api_visibility="private")
-        chatbot.like(on_like, [turns], None, api_visibility="private")
-        gr.api(ask, api_name="ask")
-        gr.api(feedback, api_name="feedback")
-        gr.api(start_session, api_name="start_session")
-    return demo
 
 
 def build_app(bot: Assistant, credentials: LeadCredentials) -> FastAPI:
     """The chat at ``/`` and the support lead's area at ``/lead`` (password-protected), on one server,
     behind the gate (:mod:`assistant.security.http`)."""
-    from assistant.jobs import TrainingJobs
-    from assistant.lead_ui import build_lead_ui
-
     settings = bot.settings
     jobs = TrainingJobs(settings, on_activate=bot.use_model)
     lead = build_lead_ui(bot, jobs).queue(default_concurrency_limit=2)
-    chat = build_ui(bot).queue(default_concurrency_limit=4)
-    server = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url=None)
+    chat = build_chat_ui(bot).queue(default_concurrency_limit=4)
+    title = load_page_wording(settings.prompts_dir).chat_title
+    server = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
     server.state.jobs = jobs
     server.state.lead = lead
     server = gr.mount_gradio_app(
@@ -176,9 +79,7 @@ class Server:
 
         def warm() -> None:
             try:
-                first = next(f.fn for f in lead.fns.values() if f.api_name == "lead_open")
-                assert first is not None
-                first(30, [], "(all)", "", "", "")
+                open_once(lead)
             except Exception as err:  # a cold first page is slower, not broken
                 log.warning("lead area warm-up failed: %s", err)
             finally:

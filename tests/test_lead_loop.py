@@ -53,9 +53,9 @@ def install(
 
 @pytest.fixture(scope="module")
 def url(install: Settings) -> Iterator[str]:
-    from app import build_ui
+    from assistant.ui.chat import build_chat_ui
 
-    demo = build_ui(Assistant.load(install))
+    demo = build_chat_ui(Assistant.load(install))
     demo.queue()
     port = _free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)

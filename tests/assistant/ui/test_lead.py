@@ -23,11 +23,11 @@ from assistant.actions import OrderActions, Plan
 from assistant.demo_shop import build_demo_shop
 from assistant.dialogue import Assistant
 from assistant.jobs import TrainingJobs
-from assistant.lead_ui import build_lead_ui
 from assistant.orderdesk import OrderDesk
 from assistant.settings import REPO_ROOT, Settings
 from assistant.shopdb import ShopDB
 from assistant.turnlog import Ticket, TurnLog, TurnRecord
+from assistant.ui.lead import OPENING_API, build_lead_ui, open_once
 
 pytestmark = pytest.mark.integration
 
@@ -215,6 +215,14 @@ def test_the_order_actions_tab_needs_a_shop_database(bot: Assistant, install: Se
         assert "Order actions" in tabs and {"lead_audit", "lead_audit_entry"} <= endpoints
     finally:
         bot.desk = saved
+
+
+def test_the_first_view_fills_every_part_of_the_page(bot: Assistant) -> None:
+    page = build_lead_ui(bot, TrainingJobs(bot.settings))
+    first = next(f for f in page.fns.values() if f.api_name == OPENING_API)
+    values = open_once(page)
+    assert len(values) == len(first.outputs) == 6 + 2 + 2 + 4 + 2  # dashboard, turns, tickets, job, versions
+    assert "turns" in values[0] and "turns" in values[7] and values[9].endswith("open ticket(s)**")
 
 
 def test_user_errors_are_one_line(lead: object) -> None:
