@@ -9,6 +9,7 @@ import pytest
 
 from assistant.settings import REPO_ROOT
 from finetune.conversations import (
+    DEMO_MOMENT,
     Conversation,
     ConversationError,
     ConversationRunner,
@@ -97,6 +98,25 @@ def test_a_bare_yes_is_the_word_and_keys_are_file_and_name(tmp_path: Path) -> No
     )
     assert list(found) == ["talk.yaml::agree"]
     assert [t.say for t in found["talk.yaml::agree"].turns] == ["yes", "no"]
+
+
+def test_a_starting_shop_is_imported_once_and_each_copy_is_fresh(tmp_path: Path) -> None:
+    import sqlite3
+
+    shop = StartingShop.prepare(IMPORT_EXAMPLE, REPO_ROOT / "knowledge", tmp_path)
+    first = shop.copy_to(tmp_path / "first.sqlite")
+    with sqlite3.connect(first) as db:
+        db.execute("UPDATE orders SET status = 'cancelled' WHERE id = 200001")
+    again = StartingShop.prepare(shop.database, REPO_ROOT / "knowledge", tmp_path / "copied").copy_to(tmp_path / "b")
+    for path in (shop.database, again):
+        with sqlite3.connect(path) as db:
+            assert db.execute("SELECT status FROM orders WHERE id = 200001").fetchone() == ("delivered",)
+    assert shop.now == DEMO_MOMENT
+
+
+def test_a_missing_starting_shop_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConversationError, match=r"nowhere: no such shop database or export folder$"):
+        StartingShop.prepare(tmp_path / "nowhere", REPO_ROOT / "knowledge", tmp_path)
 
 
 def test_a_conversation_needs_a_turn() -> None:
