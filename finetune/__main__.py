@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -104,26 +105,54 @@ def evaluate_intents_cmd(
 
 @app.command("conversations")
 def conversations_cmd(
-    folder: Annotated[Path, typer.Argument(help="Folder of YAML conversation scripts.")] = Path("tests/conversations"),
+    folder: Annotated[Path, typer.Argument(help="Folder of YAML conversation files.")] = Path("tests/conversations"),
+    shop: Annotated[
+        Path | None,
+        typer.Option(
+            help="The shop database every conversation starts from: a .sqlite file, or a shop export folder to "
+            "import. Default: the demo shop generated from the knowledge folder."
+        ),
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="The order desk's clock, ISO 8601 (the demo shop is generated relative to it). "
+            "Default: the fixed moment the tests' conversations are written for."
+        ),
+    ] = None,
 ) -> None:
-    """Run conversation scripts through the assistant; exit 1 on any wrong prediction."""
+    """Run conversation tests through the assistant, each on a fresh copy of the shop; exit 1 on any failure.
+
+    The knowledge folder is the settings' (``SHOP_KNOWLEDGE_DIR``), so another shop runs its own conversations.
+    """
+    import tempfile
+
     from assistant.dialogue import Assistant
-    from finetune.conversations import load_scripts, run_script
+    from finetune.conversations import DEMO_MOMENT, ConversationRunner, StartingShop, load_conversations
 
     try:
-        bot = Assistant.load(Settings())
-    except AssistantError as err:
-        typer.secho(f"error: {err}", fg="red", err=True)
-        raise typer.Exit(1) from None
-    failed = total = 0
-    for name, script in load_scripts(folder).items():
-        typer.echo(f"{name}: {script.name}")
-        for user, problems in run_script(bot, name, script):
-            total += 1
-            failed += bool(problems)
-            mark = "FAIL" if problems else "ok  "
-            typer.echo(f"  {mark} {user[:70]}" + "".join(f"\n         {p}" for p in problems))
-    typer.echo(f"{total - failed} passed, {failed} failed")
+        now = datetime.fromisoformat(at) if at else DEMO_MOMENT
+    except ValueError:
+        typer.secho(f"error: --at {at!r} is not an ISO 8601 time (like {DEMO_MOMENT.isoformat()})", fg="red", err=True)
+        raise typer.Exit(2) from None
+    now = now.replace(tzinfo=UTC) if now.tzinfo is None else now
+    settings = Settings()
+    with tempfile.TemporaryDirectory(prefix="conversations-") as work:
+        try:
+            conversations = load_conversations(folder)
+            starting = StartingShop.prepare(shop, settings.knowledge_dir, Path(work), now)
+            bot = Assistant.load(settings)
+        except AssistantError as err:
+            typer.secho(f"error: {err}", fg="red", err=True)
+            raise typer.Exit(1) from None
+        runner = ConversationRunner(bot, starting, Path(work))
+        turns = failed = 0
+        for key, conversation in conversations.items():
+            result = runner.run(key, conversation)
+            typer.echo("\n".join(result.report()))
+            turns += len(result.turns)
+            failed += result.failed
+    typer.echo(f"{len(conversations) - failed} of {len(conversations)} conversations passed ({turns} turns)")
     raise typer.Exit(1 if failed else 0)
 
 
