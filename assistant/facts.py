@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from assistant.embedding import MiniLMEmbedding
 from assistant.entities import fold, one_edit
 from assistant.knowledge import Product
+from assistant.prompts import CatalogueWording
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CLAUSE = re.compile(
@@ -224,12 +225,13 @@ def _clauses(question: str) -> list[str]:
     return parts if len(parts) > 1 else []
 
 
-def fact_lines(product: Product) -> list[str]:
-    lines = [f"Materials: {m}." for m in product.materials]
+def fact_lines(product: Product, wording: CatalogueWording) -> list[str]:
+    """The product cut into short lines: each material, feature and care sentence, the weight, the description."""
+    lines = [wording.say("materials", materials=m) for m in product.materials]
     lines += [f"{f.rstrip('.')}." for f in product.features]
     lines += [s for s in _SENTENCE.split(product.care.strip()) if s]
     if product.weight_g:
-        lines.append(f"It weighs {product.weight_g:,} g.")
+        lines.append(wording.say("weight", grams=f"{product.weight_g:,}"))
     lines += [s for s in _SENTENCE.split(" ".join(product.description.split())) if s]
     return list(dict.fromkeys(lines))
 
@@ -240,12 +242,15 @@ class FactPicker:
     def __init__(
         self,
         embedder: MiniLMEmbedding,
+        wording: CatalogueWording,
         threshold: float = 0.45,
         lexical_weight: float = 0.35,
         spread: float = 0.15,
         vocabulary: frozenset[str] = frozenset(),
     ) -> None:
         self.embedder = embedder
+        self.wording = wording
+        """How the material and weight lines are written (``prompts/catalogue.yaml``)."""
         self.vocabulary = vocabulary
         """Words that are never a name the product data leaves out: English words, the shop's own words."""
         self.spread = spread
@@ -260,7 +265,7 @@ class FactPicker:
     def _lines(self, product: Product) -> tuple[list[str], np.ndarray]:
         key = f"{product.sku}:{hash(product.model_dump_json())}"
         if key not in self._cache:
-            lines = fact_lines(product)
+            lines = fact_lines(product, self.wording)
             self._cache[key] = (lines, np.asarray(self.embedder(lines)))
         return self._cache[key]
 

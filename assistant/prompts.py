@@ -7,8 +7,10 @@ with one line naming the file and entry.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, meta
@@ -43,6 +45,59 @@ RESPONSE_VARS = {
     "ticket": {"ticket", "when"},
     "no_match": {"shop_name", "kinds", "constraints"},
 }
+CatalogueEntry = Literal[
+    "list",
+    "money",
+    "variant_size",
+    "no_colour",
+    "not_made_in",
+    "variant_sold_out",
+    "variant_count",
+    "variant_available",
+    "price",
+    "all_sold_out",
+    "in_stock",
+    "sold_out",
+    "materials",
+    "features",
+    "care",
+    "weight",
+    "details",
+    "suggestions",
+    "pick",
+    "for_gender",
+    "price_between",
+    "price_up_to",
+    "price_from",
+    "in_stock_in",
+]
+"""An entry of ``prompts/catalogue.yaml``: the wording of answers built from the catalogue."""
+CATALOGUE_VARS: dict[str, set[str]] = {
+    "list": {"items"},
+    "money": {"symbol", "amount"},
+    "variant_size": {"size"},
+    "no_colour": {"product", "colour", "colours"},
+    "not_made_in": {"product", "wanted"},
+    "variant_sold_out": {"product", "wanted", "others"},
+    "variant_count": {"label", "stock"},
+    "variant_available": {"product", "wanted", "listing", "sold_out"},
+    "price": {"product", "price"},
+    "all_sold_out": set(),
+    "in_stock": {"colours", "sizes"},
+    "sold_out": {"labels"},
+    "materials": {"materials"},
+    "features": {"features"},
+    "care": {"care"},
+    "weight": {"grams"},
+    "details": {"product", "lines"},
+    "suggestions": {"said"},
+    "pick": {"product", "price", "stock", "reason"},
+    "for_gender": {"gender"},
+    "price_between": {"low", "high"},
+    "price_up_to": {"high"},
+    "price_from": {"low"},
+    "in_stock_in": {"variant"},
+}
 
 
 class _ReplyFile(BaseModel):
@@ -53,7 +108,7 @@ class _ReplyFile(BaseModel):
     user: str
 
 
-class _ResponsesFile(BaseModel):
+class _TemplatesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     version: int
@@ -89,6 +144,17 @@ def _validated(model: type[BaseModel], path: Path) -> Any:
         raise PromptError(f"{path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from err
 
 
+def _entries(path: Path, templates: dict[str, str], allowed: dict[str, set[str]]) -> dict[str, Any]:
+    """Every entry ``allowed`` names, compiled; a missing or unknown entry fails naming the file and entry."""
+    missing = sorted(set(allowed) - set(templates))
+    if missing:
+        raise PromptError(f"{path}: missing entries {', '.join(missing)}")
+    extra = sorted(set(templates) - set(allowed))
+    if extra:
+        raise PromptError(f"{path}: unknown entries {', '.join(extra)}")
+    return {k: _compile(path, k, v, allowed[k]) for k, v in templates.items()}
+
+
 class ReplyPrompt:
     """The chat prompt for generated replies."""
 
@@ -116,18 +182,50 @@ class Responses:
     """Fixed replies (greeting, clarifying question, handoff...)."""
 
     def __init__(self, path: Path) -> None:
-        spec = _validated(_ResponsesFile, path)
+        spec = _validated(_TemplatesFile, path)
         self.name, self.version = spec.name, spec.version
-        missing = sorted(set(RESPONSE_VARS) - set(spec.templates))
-        if missing:
-            raise PromptError(f"{path}: missing entries {', '.join(missing)}")
-        extra = sorted(set(spec.templates) - set(RESPONSE_VARS))
-        if extra:
-            raise PromptError(f"{path}: unknown entries {', '.join(extra)}")
-        self._templates = {k: _compile(path, k, v, RESPONSE_VARS[k]) for k, v in spec.templates.items()}
+        self._templates = _entries(path, spec.templates, RESPONSE_VARS)
 
     def render(self, key: str, **values: Any) -> str:
         return str(self._templates[key].render(**values)).strip()
+
+
+class CatalogueWording:
+    """The wording of catalogue answers, with prices in one currency; handed to the code that builds them.
+
+    Args:
+        templates: the compiled entries of ``prompts/catalogue.yaml``.
+        currency: the symbol printed before prices the answer states itself (a budget: "up to €300.00").
+    """
+
+    def __init__(self, templates: dict[str, Any], currency: str) -> None:
+        self._templates = templates
+        self.currency = currency
+
+    def say(self, entry: CatalogueEntry, **values: Any) -> str:
+        """One entry rendered; whitespace around it is kept as the template writes it (answers join parts)."""
+        return str(self._templates[entry].render(**values))
+
+    def join(self, items: Sequence[str]) -> str:
+        """Items as one phrase: "Black, Navy and Olive"."""
+        return self.say("list", items=list(items))
+
+    def money(self, amount: Decimal, places: int = 2) -> str:
+        """An amount in the shop's currency: "€300.00" (``places=0``: "€300")."""
+        return self.say("money", symbol=self.currency, amount=f"{amount:.{places}f}")
+
+
+class Catalogue:
+    """The sentences of answers built from the catalogue (``prompts/catalogue.yaml``)."""
+
+    def __init__(self, path: Path) -> None:
+        spec = _validated(_TemplatesFile, path)
+        self.name, self.version = spec.name, spec.version
+        self._templates = _entries(path, spec.templates, CATALOGUE_VARS)
+
+    def wording(self, currency: str = "€") -> CatalogueWording:
+        """The wording with prices in ``currency`` (the shop's symbol; the demo shop's euro until a caller says)."""
+        return CatalogueWording(self._templates, currency)
 
 
 class PromptLibrary:
@@ -137,6 +235,7 @@ class PromptLibrary:
         self.folder = folder
         self.reply = ReplyPrompt(folder / "reply.yaml")
         self.responses = Responses(folder / "responses.yaml")
+        self.catalogue = Catalogue(folder / "catalogue.yaml")
 
     @property
     def tag(self) -> str:

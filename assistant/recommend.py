@@ -17,6 +17,8 @@ from decimal import Decimal
 from pydantic import BaseModel
 
 from assistant.knowledge import Product, Variant
+from assistant.money import AFTER, BEFORE
+from assistant.prompts import CatalogueWording
 
 _UNITS = {"ml", "l", "g", "kg", "cm"}
 _SYNONYMS = {
@@ -45,17 +47,14 @@ _SYNONYMS = {
 }
 _PRICE_MAX = re.compile(
     r"\b(?:under|below|less than|max(?:imum)?|up to|no more than|cheaper than|budget(?: of| is)?|within)\s*"
-    r"(?:€|eur\s*)?(\d+(?:[.,]\d{1,2})?)",
+    rf"{BEFORE}(\d+(?:[.,]\d{{1,2}})?)",
     re.IGNORECASE,
 )
 _PRICE_MIN = re.compile(
-    r"\b(?:over|above|more than|at least|from)\s*(?:€|eur\s*)?(\d+(?:[.,]\d{1,2})?)\s*(?:€|eur|euros?)",
-    re.IGNORECASE,
+    rf"\b(?:over|above|more than|at least|from)\s*{BEFORE}(\d+(?:[.,]\d{{1,2}})?)\s*{AFTER}", re.IGNORECASE
 )
-_PRICE_RANGE = re.compile(
-    r"\bbetween\s*(?:€|eur\s*)?(\d+)\s*(?:€|eur|euros?)?\s*and\s*(?:€|eur\s*)?(\d+)", re.IGNORECASE
-)
-_SIZE = re.compile(r"\b(?:size|in|an?)\s+(XXS|XS|S|M|L|XL|XXL|\d{2}(?:\.5)?)\b(?!\s*(?:€|eur|euros?|%))")
+_PRICE_RANGE = re.compile(rf"\bbetween\s*{BEFORE}(\d+)\s*{AFTER}?\s*and\s*{BEFORE}(\d+)", re.IGNORECASE)
+_SIZE = re.compile(rf"\b(?:size|in|an?)\s+(XXS|XS|S|M|L|XL|XXL|\d{{2}}(?:\.5)?)\b(?!\s*(?:{AFTER}|%))")
 _GENDER = [
     ("women", re.compile(r"\b(women'?s?|woman|ladies|female|for her|my wife|my girlfriend)\b", re.I)),
     ("men", re.compile(r"\b(men'?s?|man|male|for him|my husband|my boyfriend)\b", re.I)),
@@ -82,18 +81,26 @@ class Constraints(BaseModel):
         data.update({k: v for k, v in self.model_dump().items() if v not in (None, [])})
         return Constraints(**data)
 
-    def describe(self) -> str:
+    @property
+    def narrows(self) -> bool:
+        """Anything besides the kind of product was asked for (gender, price, size or colour)."""
+        prices = (self.min_price, self.max_price)
+        return bool(self.gender or self.size or self.color) or any(p is not None for p in prices)
+
+    def describe(self, wording: CatalogueWording) -> str:
+        """What besides the kind was asked for, as the reply says it: "for women, up to €260.00, in stock in M"."""
         parts = []
         if self.gender:
-            parts.append(f"for {self.gender}")
+            parts.append(wording.say("for_gender", gender=self.gender))
         if self.min_price is not None and self.max_price is not None:
-            parts.append(f"between €{self.min_price:.0f} and €{self.max_price:.0f}")
+            low, high = wording.money(self.min_price, places=0), wording.money(self.max_price, places=0)
+            parts.append(wording.say("price_between", low=low, high=high))
         elif self.max_price is not None:
-            parts.append(f"up to €{self.max_price:.2f}")
+            parts.append(wording.say("price_up_to", high=wording.money(self.max_price)))
         elif self.min_price is not None:
-            parts.append(f"from €{self.min_price:.2f}")
+            parts.append(wording.say("price_from", low=wording.money(self.min_price)))
         if self.size or self.color:
-            parts.append("in stock in " + " ".join(x for x in (self.color, self.size) if x))
+            parts.append(wording.say("in_stock_in", variant=" ".join(x for x in (self.color, self.size) if x)))
         return ", ".join(parts)
 
 
@@ -204,15 +211,11 @@ def recommend(
     return [Pick(product=p, reason=_reason(p, query), variants=matching_variants(p, wanted)) for p in fitting[:limit]]
 
 
-def recommendation_text(picks: Sequence[Pick], wanted: Constraints) -> str:
+def recommendation_text(picks: Sequence[Pick], wanted: Constraints, wording: CatalogueWording) -> str:
     """The reply: each pick with price, the variants in stock that fit, and its reason."""
-    said = wanted.describe()
-    lines = [f"Here are some suggestions from our catalogue{f' ({said})' if said else ''}:"]
+    lines = [wording.say("suggestions", said=wanted.describe(wording))]
     for pick in picks:
+        stock = ", ".join(v.label for v in pick.variants[:4]) if wanted.size or wanted.color else ""
         p = pick.product
-        stock = ""
-        if wanted.size or wanted.color:
-            shown = ", ".join(v.label for v in pick.variants[:4])
-            stock = f" — in stock: {shown}"
-        lines.append(f"- **{p.name}** ({p.price_text}){stock}: {pick.reason}.")
+        lines.append(wording.say("pick", product=p.name, price=p.price_text, stock=stock, reason=pick.reason))
     return "\n".join(lines)

@@ -29,7 +29,7 @@ from pydantic import BaseModel
 
 from assistant.answers import catalogue_answer, curated_answer
 from assistant.knowledge import KnowledgeBase, Passage, Product
-from assistant.prompts import SHOP_NAME, PromptLibrary
+from assistant.prompts import SHOP_NAME, CatalogueWording, PromptLibrary
 from assistant.supervision import CuratedRecord
 from assistant.taxonomy import Taxonomy
 from finetune.intent_data import load_examples
@@ -122,7 +122,9 @@ def _short_name(product: Product) -> str:
     return product.name.split()[0]
 
 
-def _product_examples(kb: KnowledgeBase, rng: random.Random, passages: dict[str, Passage]) -> list[ReplyExample]:
+def _product_examples(
+    kb: KnowledgeBase, rng: random.Random, passages: dict[str, Passage], wording: CatalogueWording
+) -> list[ReplyExample]:
     out: list[ReplyExample] = []
     products = [p for p in kb.products if f"product:{p.sku}" in passages]
     for product in products:
@@ -136,7 +138,7 @@ def _product_examples(kb: KnowledgeBase, rng: random.Random, passages: dict[str,
                 ReplyExample(
                     kind="product",
                     question=question,
-                    answer=catalogue_answer(product, question),
+                    answer=catalogue_answer(product, question, wording),
                     passages=[_ctx(own)],  # product facts are long: one passage keeps examples short
                     source=own.source,
                 )
@@ -149,11 +151,11 @@ def _product_examples(kb: KnowledgeBase, rng: random.Random, passages: dict[str,
             ReplyExample(
                 kind="followup",
                 question=follow,
-                answer=catalogue_answer(product, follow),
+                answer=catalogue_answer(product, follow, wording),
                 passages=[_ctx(own)],
                 history=[
                     {"role": "user", "content": opener},
-                    {"role": "assistant", "content": catalogue_answer(product, opener)},
+                    {"role": "assistant", "content": catalogue_answer(product, opener, wording)},
                 ],
                 source=own.source,
             )
@@ -246,7 +248,7 @@ def build_seed(
     """The seed set from the knowledge base, the fixed replies and the intent examples (for refusals and handoffs)."""
     rng = random.Random(seed)
     passages = {p.id: p for p in kb.passages()}
-    out = _article_examples(kb, rng, passages) + _product_examples(kb, rng, passages)
+    out = _article_examples(kb, rng, passages) + _product_examples(kb, rng, passages, prompts.catalogue.wording())
     out += _paraphrase_examples(kb, rng, passages)
     responses = prompts.responses
     dont_know = responses.render("dont_know", shop_name=SHOP_NAME)

@@ -73,8 +73,9 @@ class Assistant:
         self.sentiment = sentiment
         self.lookup = Lookup(settings, retriever, taxonomy, knowledge)
         self.hours = parts.opening_hours(knowledge)
+        wording = prompts.catalogue.wording()
         self.facts = FactPicker(
-            retriever.index.embedder, threshold=settings.fact_threshold, vocabulary=self.lookup.vocabulary
+            retriever.index.embedder, wording, threshold=settings.fact_threshold, vocabulary=self.lookup.vocabulary
         )
         self.understander = Understander(
             classifier, sentiment, taxonomy, lambda: self.lookup.knowledge.products, settings.escalation_threshold
@@ -92,8 +93,8 @@ class Assistant:
             Who.DONT_KNOW: fixed,
             Who.HANDOFF: Handoff(self.lookup, responses, shop, settings.curated_threshold),
             Who.ORDER_DESK: self._desk,
-            Who.RECOMMEND: Recommender(self.lookup, responses, shop, settings.min_relevance),
-            Who.CATALOGUE: CatalogueAnswers(self.lookup, self.facts, responses, shop),
+            Who.RECOMMEND: Recommender(self.lookup, responses, wording, shop, settings.min_relevance),
+            Who.CATALOGUE: CatalogueAnswers(self.lookup, self.facts, responses, wording, shop),
             Who.CURATED: curated,
             Who.ORDER_ENTRY: curated,
             Who.GENERATE: self._generation,

@@ -10,14 +10,16 @@ from assistant.answers import catalogue_answer
 from assistant.embedding import MiniLMEmbedding
 from assistant.facts import FactPicker, fact_lines, named_terms
 from assistant.knowledge import load_knowledge
+from assistant.prompts import PromptLibrary
 from assistant.spelling import english_words
 
 KB = load_knowledge(Path(__file__).resolve().parents[2] / "knowledge")
+WORDING = PromptLibrary(Path(__file__).resolve().parents[2] / "prompts").catalogue.wording()
 
 
 @pytest.fixture(scope="module")
 def picker() -> FactPicker:
-    return FactPicker(MiniLMEmbedding())
+    return FactPicker(MiniLMEmbedding(), WORDING)
 
 
 def _named(word: str):  # type: ignore[no-untyped-def]
@@ -25,7 +27,7 @@ def _named(word: str):  # type: ignore[no-untyped-def]
 
 
 def test_fact_lines_keep_the_catalogue_wording() -> None:
-    lines = fact_lines(_named("Jotunheimen"))
+    lines = fact_lines(_named("Jotunheimen"), WORDING)
     assert "Compatible with strap-on crampons." in lines and "It weighs 1,480 g." in lines
 
 
@@ -41,7 +43,7 @@ def test_the_line_that_answers_is_picked(picker: FactPicker, product: str, quest
     item = _named(product)
     picked = picker.run(item, question)
     assert any(fact in line for line in picked.lines), picked
-    assert fact in catalogue_answer(item, question, picked.lines)
+    assert fact in catalogue_answer(item, question, WORDING, picked.lines)
 
 
 def test_a_question_the_catalogue_does_not_cover_is_unknown(picker: FactPicker) -> None:
@@ -61,14 +63,14 @@ def test_each_part_and_each_asked_measure_gets_its_line(
     picker: FactPicker, product: str, question: str, facts: list[str]
 ) -> None:
     item = _named(product)
-    reply = catalogue_answer(item, question, picker.run(item, question).lines)
+    reply = catalogue_answer(item, question, WORDING, picker.run(item, question).lines)
     assert all(fact in reply for fact in facts), reply
 
 
 def test_a_temperature_question_never_gets_the_washing_temperature(picker: FactPicker) -> None:
     parka = _named("Hardanger")
     question = "Will the Hardanger parka keep me warm at minus 20?"
-    assert "wash" not in catalogue_answer(parka, question, picker.run(parka, question).lines).lower()
+    assert "wash" not in catalogue_answer(parka, question, WORDING, picker.run(parka, question).lines).lower()
 
 
 @pytest.mark.parametrize(
@@ -86,7 +88,7 @@ def test_names_the_question_asks_about(question: str, names: list[str]) -> None:
 
 
 def test_a_name_the_product_data_never_uses_is_reported_with_the_closest_lines() -> None:
-    picker = FactPicker(MiniLMEmbedding(), vocabulary=english_words())
+    picker = FactPicker(MiniLMEmbedding(), WORDING, vocabulary=english_words())
     vidda = _named("Vidda")
     picked = picker.run(vidda, "Does the Vidda jacket use PrimaLoft insulation?")
     assert picked.unnamed == ["PrimaLoft"] and picked.lines  # what the catalogue does say about its fill

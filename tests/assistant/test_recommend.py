@@ -1,10 +1,12 @@
 from decimal import Decimal
 
 from assistant.knowledge import load_knowledge
+from assistant.prompts import PromptLibrary
 from assistant.recommend import Constraints, parse_constraints, product_kind, recommend, recommendation_text
 from assistant.settings import REPO_ROOT
 
 PRODUCTS = load_knowledge(REPO_ROOT / "knowledge").products
+WORDING = PromptLibrary(REPO_ROOT / "prompts").catalogue.wording()
 
 
 def test_reads_kind_price_gender_size_and_colour() -> None:
@@ -48,7 +50,7 @@ def test_out_of_stock_variants_are_never_offered() -> None:
 def test_the_reply_names_price_stock_and_reason() -> None:
     wanted = parse_constraints("a jacket in size M under 300", PRODUCTS)
     picks = recommend(PRODUCTS, wanted, lambda p: 0.0, "a jacket in size M under 300")
-    text = recommendation_text(picks, wanted)
+    text = recommendation_text(picks, wanted, WORDING)
     assert "up to €300.00" in text and text.count("\n- ") == len(picks)
     assert all(pick.product.price_text in text and pick.reason in text for pick in picks)
 
@@ -59,3 +61,19 @@ def test_follow_ups_keep_the_earlier_constraints_until_another_kind() -> None:
     assert then.kinds == ["jacket"] and then.max_price == Decimal("260") and then.size == "S"
     other = parse_constraints("and boots?", PRODUCTS).merged(then)
     assert other.kinds == ["boots"] and other.max_price is None
+
+
+def test_prices_in_any_currency_and_printed_in_the_shops() -> None:
+    assert parse_constraints("a kettle under £40", PRODUCTS).max_price == Decimal("40")
+    assert parse_constraints("a kettle under USD 45.50", PRODUCTS).max_price == Decimal("45.50")
+    between = parse_constraints("a toaster between 20 and 50 pounds", PRODUCTS)
+    assert (between.min_price, between.max_price) == (Decimal("20"), Decimal("50"))
+    assert parse_constraints("headphones over 100 dollars", PRODUCTS).min_price == Decimal("100")
+    assert parse_constraints("a blender from $30 GBP", PRODUCTS).min_price == Decimal("30")
+    assert parse_constraints("a pan in M £", PRODUCTS).size is None  # "M £" is no size
+    pound = PromptLibrary(REPO_ROOT / "prompts").catalogue.wording("£")
+    wanted = Constraints(gender="women", max_price=Decimal("40"), size="M")
+    assert wanted.describe(pound) == "for women, up to £40.00, in stock in M"
+    assert wanted.describe(WORDING) == "for women, up to €40.00, in stock in M"
+    assert Constraints(min_price=Decimal("20"), max_price=Decimal("50")).describe(pound) == "between £20 and £50"
+    assert wanted.narrows and not Constraints(kinds=["kettle"]).narrows

@@ -7,17 +7,20 @@ from assistant.dialogue.evidence import Lookup
 from assistant.dialogue.responders.base import Ask, Immediate
 from assistant.dialogue.turn import Draft
 from assistant.facts import FactPicker
-from assistant.prompts import Responses
+from assistant.prompts import CatalogueWording, Responses
 from assistant.recommend import parse_constraints, recommend, recommendation_text
 
 
 class CatalogueAnswers(Immediate):
     """What the catalogue says about the product the message is about, and only that."""
 
-    def __init__(self, lookup: Lookup, facts: FactPicker, responses: Responses, shop_name: str) -> None:
+    def __init__(
+        self, lookup: Lookup, facts: FactPicker, responses: Responses, wording: CatalogueWording, shop_name: str
+    ) -> None:
         self.lookup = lookup
         self.facts = facts
         self.responses = responses
+        self.wording = wording
         self.shop_name = shop_name
 
     def run(self, ask: Ask) -> Draft:
@@ -36,15 +39,19 @@ class CatalogueAnswers(Immediate):
                 said=" ".join(picked.lines),
             )
             return Draft(text=text, strategy="dont_know", used=used, skus=skus)
-        return Draft(text=catalogue_answer(product, query, picked.lines), strategy="catalogue", used=used, skus=skus)
+        text = catalogue_answer(product, query, self.wording, picked.lines)
+        return Draft(text=text, strategy="catalogue", used=used, skus=skus)
 
 
 class Recommender(Immediate):
     """Up to three in-stock products under the stated constraints (and the conversation's earlier ones)."""
 
-    def __init__(self, lookup: Lookup, responses: Responses, shop_name: str, min_relevance: float) -> None:
+    def __init__(
+        self, lookup: Lookup, responses: Responses, wording: CatalogueWording, shop_name: str, min_relevance: float
+    ) -> None:
         self.lookup = lookup
         self.responses = responses
+        self.wording = wording
         self.shop_name = shop_name
         self.min_relevance = min_relevance
 
@@ -56,14 +63,15 @@ class Recommender(Immediate):
         lexical = retriever.lexical.scores(query, [h.id for h in hits])
         scores = {h.sku: h.score + retriever.lexical_weight * lx for h, lx in zip(hits, lexical, strict=True)}
         picks = recommend(products, wanted, lambda p: scores.get(p.sku, -1.0), query)
-        if not wanted.kinds and not wanted.describe():  # nothing to filter by: only what the message is about
+        if not wanted.kinds and not wanted.narrows:  # nothing to filter by: only what the message is about
             picks = [pick for pick in picks if scores.get(pick.product.sku, -1.0) >= self.min_relevance]
         if not picks:
             text = self.responses.render(
-                "no_match", shop_name=self.shop_name, kinds=wanted.kinds, constraints=wanted.describe()
+                "no_match", shop_name=self.shop_name, kinds=wanted.kinds, constraints=wanted.describe(self.wording)
             )
             return Draft(text=text, strategy="dont_know", wanted=wanted)
         skus = [pick.product.sku for pick in picks]
         by_sku = {h.sku: h for h in hits}
         used = [by_sku[sku] for sku in skus if sku in by_sku]
-        return Draft(text=recommendation_text(picks, wanted), strategy="catalogue", used=used, skus=skus, wanted=wanted)
+        text = recommendation_text(picks, wanted, self.wording)
+        return Draft(text=text, strategy="catalogue", used=used, skus=skus, wanted=wanted)
