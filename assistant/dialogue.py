@@ -36,7 +36,6 @@ from assistant.hours import OpeningHours
 from assistant.index import Hit, KnowledgeIndex
 from assistant.intents import IntentClassifier, IntentPrediction
 from assistant.knowledge import KnowledgeBase, Passage, Product, load_knowledge
-from assistant.orderdesk import INTENT_TASKS, DeskReply, DeskState, IdentityLimits, OrderDesk, is_yes
 from assistant.prompts import SHOP_NAME, PromptLibrary
 from assistant.recommend import Constraints, parse_constraints, recommend, recommendation_text
 from assistant.registry import ModelRegistry
@@ -44,6 +43,7 @@ from assistant.retrieval import Retrieved, Retriever
 from assistant.sentiment import Sentiment, SentimentModel
 from assistant.sessions import SessionStore
 from assistant.settings import Settings
+from assistant.shop.desk import DeskAsk, DeskReply, DeskState, IdentityLimits, OrderDesk
 from assistant.spelling import english_words
 from assistant.taxonomy import OUT_OF_SCOPE, Taxonomy, load_taxonomy
 from assistant.turnlog import Ticket, TurnLog, TurnRecord
@@ -66,7 +66,6 @@ Strategy = Literal[
 ]
 _CATALOGUE_ASPECTS = {"care", "material", "weight"}
 """Asked about a named product, these are answered from its catalogue entry, not from a general FAQ."""
-_ASKS_FOR_PERSON = re.compile(r"\b(person|human|agent|someone|somebody|colleague|staff|manager|real)\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufffe\uffff]")
 
 
@@ -478,34 +477,19 @@ class Assistant:
     def _desk_takes(
         self, sess: Session, message: str, prediction: IntentPrediction, entities: Entities, route: str, injection: bool
     ) -> bool:
-        """Whether the order desk answers this turn; a task it cannot continue is dropped (a pending change too)."""
-        if self.desk is None:
-            return False
-        state = sess.desk
-        if (
-            route == "handoff"
-            and state.busy
-            and state.plan is None
-            and not _ASKS_FOR_PERSON.search(message)
-            and prediction.label != "complaint"
-            and self.desk.expects(state, message, entities.order_numbers)
-        ):
-            return True  # "Sophie Hofer, 1110" or "a 41 please" answers the desk's question, whatever it sounds like
-        if route == "handoff" or injection:
-            state.task, state.plan = None, None  # an angry "no!", a request for a person: nothing is changed
-            return False
-        if state.plan is not None:
-            return True  # the answer to "shall I go ahead?": only an explicit yes changes the order
-        if state.busy and not (
-            prediction.label in INTENT_TASKS
-            or self.desk.expects(state, message, entities.order_numbers)
-            or is_yes(message)  # "yes" to a question the desk asked: it asks again
-            or route in ("clarify", "fallback")
-        ):
-            state.task = None  # the customer moved on to another question
-        if not state.busy and sess.waiting_for_order is not None and entities.order_numbers:
-            return prediction.label in INTENT_TASKS
-        return self.desk.takes(state, prediction.label, entities.order_numbers, self.taxonomy.route(prediction.label))
+        """Whether the order desk answers this turn (the desk decides, and drops a task it cannot continue)."""
+        return self.desk is not None and self.desk.claims(
+            sess.desk,
+            DeskAsk(
+                message=message,
+                intent=prediction.label,
+                intent_route=self.taxonomy.route(prediction.label),
+                route=route,
+                order_numbers=entities.order_numbers,
+                waiting_for_order=sess.waiting_for_order is not None,
+                injection=injection,
+            ),
+        )
 
     def _answer(
         self,
@@ -888,8 +872,8 @@ def _desk(settings: Settings) -> OrderDesk | None:
     if not settings.shop_db.exists():
         log.warning("no shop database at %s: order lookups are off; run: python -m assistant prepare", settings.shop_db)
         return None
-    from assistant.actions import OrderActions
-    from assistant.shopdb import ShopDB
+    from assistant.shop.actions import OrderActions
+    from assistant.shop.store import ShopDB
 
     limits = IdentityLimits(
         per_session=settings.identity_failures_session,

@@ -19,13 +19,13 @@ import gradio as gr
 import pandas as pd
 
 from assistant.analytics import Dashboard, TurnQuery, dashboard, list_turns
-from assistant.audit_view import change_line, entry_markdown, order_changes
 from assistant.dialogue import Assistant
 from assistant.errors import AssistantError
 from assistant.gaps import gaps_report
 from assistant.jobs import INTENT_METRICS, REPLY_METRICS, JobStatus, TrainingJobs, better
 from assistant.knowledge import load_knowledge
 from assistant.security.escape import literal
+from assistant.shop.audit import change_line, entry_markdown, order_changes
 from assistant.turnlog import Curation
 
 log = logging.getLogger(__name__)

@@ -103,8 +103,8 @@ def ensure_shop(settings: Settings, now: datetime | None = None) -> str:
     a parcel "expected in 2 days"), so a demo shop older than :data:`DEMO_MAX_AGE` that nobody changed in
     chat is built again; an imported shop is never touched.
     """
-    from assistant.demo_shop import build_demo_shop
-    from assistant.shopdb import ShopDB
+    from assistant.shop.demo import build_demo_shop
+    from assistant.shop.store import ShopDB
 
     now = now or datetime.now(UTC)
     if not settings.shop_db.exists():

@@ -17,11 +17,11 @@ import pytest
 import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from assistant.actions import OrderActions
-from assistant.demo_shop import build_demo_shop
-from assistant.orderdesk import OrderDesk
 from assistant.settings import REPO_ROOT
-from assistant.shopdb import ShopDB
+from assistant.shop.actions import OrderActions
+from assistant.shop.demo import build_demo_shop
+from assistant.shop.desk import OrderDesk
+from assistant.shop.store import ShopDB
 
 FOLDER = Path(__file__).resolve().parent / "scenarios"
 NOW = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
@@ -179,7 +179,7 @@ def test_scenario(bot, demo_shop, tmp_path, key) -> None:  # type: ignore[no-unt
 
 @pytest.mark.integration
 def test_an_imported_shop_answers_order_status(bot, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from assistant.shop_import import import_shop
+    from assistant.shop.transfer import import_shop
 
     path = tmp_path / "shop.sqlite"
     report = import_shop(path, REPO_ROOT / "docs" / "examples" / "shop-import")

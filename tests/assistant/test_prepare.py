@@ -1,10 +1,10 @@
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from assistant.actions import OrderActions
 from assistant.prepare import ensure_shop
 from assistant.settings import Settings
-from assistant.shopdb import ShopDB
+from assistant.shop.actions import OrderActions
+from assistant.shop.store import ShopDB
 
 BUILT = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
 

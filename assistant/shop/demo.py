@@ -1,6 +1,6 @@
 """A demo shop database for Fjord & Pine: customers, orders, parcels, returns and refunds that follow the policies.
 
-``build_demo_shop`` fills a :class:`~assistant.shopdb.ShopDB` deterministically (seeded ``random.Random``): the
+``build_demo_shop`` fills a :class:`~assistant.shop.store.ShopDB` deterministically (seeded ``random.Random``): the
 same seed, catalogue and ``now`` give the same data. Products and variants come from the catalogue in the
 knowledge folder; every order line is a real SKU, colour and size at the catalogue price. Customers live mostly in
 Germany (the shop ships from Hamburg), Austria, Switzerland, the Netherlands, Belgium and the Nordic countries,
@@ -50,10 +50,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from assistant.business_days import add_business_days, is_business_day
 from assistant.errors import AssistantError
 from assistant.knowledge import Product, load_knowledge
-from assistant.shopdb import (
+from assistant.shop.business_days import add_business_days, is_business_day
+from assistant.shop.records import (
     Address,
     Customer,
     Fulfilment,
@@ -63,14 +63,12 @@ from assistant.shopdb import (
     Refund,
     ReturnItem,
     ReturnRecord,
-    ShopDB,
     TrackingEvent,
     VariantRow,
     iso,
-    save_customers,
-    save_orders,
-    save_products,
 )
+from assistant.shop.store import ShopDB
+from assistant.shop.writes import save_customers, save_orders, save_products
 
 DEMO_FIXTURES: dict[int, str] = {
     104250: "pending: placed 20 minutes ago, can still be changed or cancelled online",

@@ -34,17 +34,9 @@ from pydantic import BaseModel, ValidationError
 
 from assistant.errors import AssistantError
 from assistant.knowledge import Product, load_knowledge
-from assistant.shopdb import (
-    Customer,
-    Order,
-    ProductRow,
-    ShopDB,
-    VariantRow,
-    iso,
-    save_customers,
-    save_orders,
-    save_products,
-)
+from assistant.shop.records import Customer, Order, ProductRow, VariantRow, iso
+from assistant.shop.store import ShopDB
+from assistant.shop.writes import save_customers, save_orders, save_products
 
 IMPORTED_CATALOGUE = "imported.yaml"
 """File name of the imported products inside ``<knowledge_dir>/catalogue``."""

@@ -3,8 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.orderdesk import DeskReply, DeskState, IdentityLimits, OrderDesk, is_yes, parse_address
-from assistant.shopdb import ShopDB
+from assistant.shop.desk import DeskReply, DeskState, IdentityLimits, OrderDesk
+from assistant.shop.parsing import is_yes, parse_address
+from assistant.shop.store import ShopDB
 
 
 @pytest.mark.parametrize("text", ["yes", "Yes please", "ok, go ahead", "yes, do it!", "sure", "confirm"])
@@ -41,9 +42,9 @@ def test_not_an_address() -> None:
 
 @pytest.fixture
 def desk(tmp_path: Path) -> OrderDesk:
-    from assistant.actions import OrderActions
-    from assistant.demo_shop import build_demo_shop
     from assistant.settings import REPO_ROOT
+    from assistant.shop.actions import OrderActions
+    from assistant.shop.demo import build_demo_shop
 
     build_demo_shop(tmp_path / "shop.sqlite", REPO_ROOT / "knowledge", customers=12, orders=50)
     limits = IdentityLimits(per_session=2, per_order=3, per_client=4, verified_for=timedelta(minutes=30))

@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.actions import ItemChange, OrderActions, Plan, PolicyError, Refusal, UnknownOrderError
-from assistant.demo_shop import build_demo_shop
 from assistant.settings import REPO_ROOT
-from assistant.shopdb import Address, ShopDB
+from assistant.shop.actions import OrderActions
+from assistant.shop.demo import build_demo_shop
+from assistant.shop.plans import ItemChange, Plan, PolicyError, Refusal, UnknownOrderError
+from assistant.shop.records import Address
+from assistant.shop.store import ShopDB
 
 NOW = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
 

@@ -1,15 +1,15 @@
 """The order desk: the part of a conversation that looks up or changes one order.
 
-It keeps what the customer said across turns (order number, email, name and zip, the new
-address, the item to change), asks only for what is missing, proves identity before it
-shows or changes anything, and states every change before making it: only an explicit
-"yes" makes it, anything else drops it. Two failed identity checks hand the customer to
-a person. The rules themselves live in :mod:`assistant.actions`.
+It keeps what the customer said across turns (order number, email, name and zip, the new address, the item to
+change), asks only for what is missing, proves identity before it shows or changes anything, and states every
+change before making it: only an explicit "yes" makes it, anything else drops it. Two failed identity checks hand
+the customer to a person. The desk alone changes its state (:class:`DeskState`): :meth:`OrderDesk.claims` tells
+the dialogue whether the desk takes a turn, and :meth:`OrderDesk.run` answers it. The rules live in
+:mod:`assistant.shop.actions`, the sentences in ``prompts/orders.yaml``.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -18,8 +18,26 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from assistant.actions import ActionResult, ItemChange, OrderActions, Plan, PolicyError, Refusal
-from assistant.shopdb import Address, IdentityCheck, Order
+from assistant.shop.actions import OrderActions
+from assistant.shop.parsing import (
+    asks_for_exchange,
+    asks_for_person,
+    find_email,
+    find_name,
+    find_zip,
+    is_complete,
+    is_yes,
+    mentioned_line,
+    parse_address,
+    parse_change,
+    reason_given,
+    without_emails,
+)
+from assistant.shop.plans import ActionResult, AnyPlan, ItemChange, Plan, PolicyError, Refusal
+from assistant.shop.records import Address, IdentityCheck, Order
+from assistant.taxonomy import Route
+
+__all__ = ["INTENT_TASKS", "DeskAsk", "DeskReply", "DeskState", "IdentityLimits", "OrderDesk", "is_yes"]
 
 Task = Literal["status", "cancel", "change_address", "change_item", "return", "exchange", "refund_status"]
 DeskAction = Literal[
@@ -61,51 +79,6 @@ class IdentityLimits(BaseModel):
     """How long a proof of identity holds in a conversation."""
 
 
-_YES = re.compile(
-    r"^\s*(yes|yeah|yep|yup|y|sure|ok|okay|correct|confirm(ed)?|go ahead|please do|do it|ja)\b[\s,.!]*"
-    r"(please)?[\s,]*(go ahead|do it|do that|(cancel|change|return|exchange|send|swap) it|confirm(ed)?|thanks?( you)?|"
-    r"that'?s (right|correct|fine))?[\s.!]*$",
-    re.IGNORECASE,
-)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_ZIP = re.compile(r"(?<![\d-])(\d{4}\s?[A-Z]{2}\b|\d{4,5})(?![\d])")
-_NAME = re.compile(
-    r"(?i:my name is|name is|name:|i am|i'm|this is)\s+([A-ZÄÖÜÅÆØ][\w'-]+(?:\s+[A-ZÄÖÜÅÆØ][\w'-]+){1,2})"
-)
-_CAPITAL_NAME = re.compile(
-    r"^\s*([A-ZÄÖÜÅÆØ][\w'-]+(?:\s+(?:van|de|der|von)?\s*[A-ZÄÖÜÅÆØ][\w'-]+){1,2})\s*(?:[,;]|(?=\d))"
-)
-_ADDRESS = re.compile(
-    r"(?P<street>[A-ZÄÖÜÅÆØa-zäöüß][\wäöüßÄÖÜ.'\- ]*?\s\d+\s?[a-zA-Z]?)\s*,\s*"
-    r"(?P<zip>\d{4}\s?[A-Z]{2}\b|\d{4,5})\s+(?P<city>[A-ZÄÖÜÅÆØ][\wäöüß\- ]*?)"
-    r"(?:\s*,\s*(?P<country>[A-Za-z ]+?))?(?:\s+(?:instead|please|pls|thanks|thank you))*\s*[.!]?\s*$"
-)
-_COUNTRIES = {
-    "germany": "DE",
-    "deutschland": "DE",
-    "austria": "AT",
-    "switzerland": "CH",
-    "netherlands": "NL",
-    "the netherlands": "NL",
-    "belgium": "BE",
-    "denmark": "DK",
-    "sweden": "SE",
-    "norway": "NO",
-    "finland": "FI",
-    "france": "FR",
-    "italy": "IT",
-    "spain": "ES",
-    "poland": "PL",
-    "luxembourg": "LU",
-}
-_SIZES = re.compile(r"\b(?:size\s+)?(XXS|XS|S|M|L|XL|XXL|3XL|\d{2}(?:[.,]5)?)\b(?!\s*(?:%|eur|€|days))")
-_QUANTITY = re.compile(
-    r"\b(?:quantity|qty|only|just)\s*(?:to|of)?\s*(\d{1,2})\b|\b(\d{1,2})\s*(?:x|pieces|pairs|of them)\b"
-)
-_REMOVE = re.compile(r"\b(remove|delete|take out|drop)\b", re.IGNORECASE)
-_EXCHANGE = re.compile(r"\b(exchange|swap|replace|different size|other size|bigger|smaller)\b", re.IGNORECASE)
-
-
 @dataclass
 class DeskState:
     """What the desk remembers of one conversation."""
@@ -121,7 +94,7 @@ class DeskState:
     address: Address | None = None
     change: ItemChange | None = None
     reason: str = ""
-    plan: Plan | None = None
+    plan: AnyPlan | None = None
     said: list[str] = field(default_factory=list)
     """The customer's messages of the task under way: what they want may come before the proof of identity."""
     carried: bool = False
@@ -147,12 +120,24 @@ class DeskReply(BaseModel):
     """Why the desk hands the customer over, for the ticket."""
     result: ActionResult | None = None
     refusal: Refusal | None = None
-    plan: Plan | None = None
+    plan: AnyPlan | None = None
 
 
-def is_yes(message: str) -> bool:
-    """An explicit yes ("yes", "yes please", "ok, go ahead"); "yes but…" or anything else is not."""
-    return bool(_YES.match(message))
+class DeskAsk(BaseModel):
+    """What the dialogue knows of a turn when it asks the desk whether the turn is the desk's."""
+
+    message: str
+    intent: str
+    """The classifier's label."""
+    intent_route: Route
+    """The taxonomy's route for that label."""
+    route: Route | Literal["clarify"]
+    """The route the dialogue decided: a taxonomy route, or ``clarify`` (unsure what was meant)."""
+    order_numbers: list[str] = []
+    waiting_for_order: bool = False
+    """The assistant asked for an order number in the previous turn."""
+    injection: bool = False
+    """The guard found an attempt to instruct the assistant in the message."""
 
 
 class OrderDesk:
@@ -169,6 +154,7 @@ class OrderDesk:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.actions = actions
+        self.say = actions.say
         self.limits = limits or IdentityLimits()
         self._clock = clock
 
@@ -180,6 +166,36 @@ class OrderDesk:
             del state.verified[order_id]
         if expired:  # the details that proved it are forgotten too: they must be given again
             state.email = state.name = state.zip_code = None
+
+    def claims(self, state: DeskState, ask: DeskAsk) -> bool:
+        """Whether the desk answers this turn; a task it cannot continue is dropped here (a pending change too).
+
+        The only place, with :meth:`run`, where the desk's state changes between turns.
+        """
+        if (
+            ask.route == "handoff"
+            and state.busy
+            and state.plan is None
+            and not asks_for_person(ask.message)
+            and ask.intent != "complaint"
+            and self.expects(state, ask.message, ask.order_numbers)
+        ):
+            return True  # "Sophie Hofer, 1110" or "a 41 please" answers the desk's question, whatever it sounds like
+        if ask.route == "handoff" or ask.injection:
+            state.task, state.plan = None, None  # an angry "no!", a request for a person: nothing is changed
+            return False
+        if state.plan is not None:
+            return True  # the answer to "shall I go ahead?": only an explicit yes changes the order
+        if state.busy and not (
+            ask.intent in INTENT_TASKS
+            or self.expects(state, ask.message, ask.order_numbers)
+            or is_yes(ask.message)  # "yes" to a question the desk asked: it asks again
+            or ask.route in ("clarify", "fallback")
+        ):
+            state.task = None  # the customer moved on to another question
+        if not state.busy and ask.waiting_for_order and ask.order_numbers:
+            return ask.intent in INTENT_TASKS
+        return self.takes(state, ask.intent, ask.order_numbers, ask.intent_route)
 
     def takes(self, state: DeskState, intent: str, order_numbers: list[str], route: str) -> bool:
         """Whether this turn is the desk's: a task under way, or an order request that names an order."""
@@ -201,8 +217,8 @@ class OrderDesk:
             return True
         order = self.actions.db.order(state.order_id) if state.order_id in state.verified else None
         if order is not None and state.task in ("change_item", "exchange", "return"):
-            change = parse_change(message, order, self.actions, None)
-            return _mentioned_line(message, order) is not None or (change is not None and _complete(change))
+            change = parse_change(message, order, self.actions.db, None)
+            return mentioned_line(message, order) is not None or (change is not None and is_complete(change))
         return False
 
     def run(
@@ -226,14 +242,14 @@ class OrderDesk:
             return self._confirm(state, message, turn_id, session_id)
         if intent in INTENT_TASKS and (state.task is None or order_numbers):
             task = INTENT_TASKS[intent]
-            if task == "return" and _EXCHANGE.search(message):
+            if task == "return" and asks_for_exchange(message):
                 task = "exchange"
             if task != state.task:
                 state.task, state.address, state.change, state.reason, state.said = task, None, None, "", []
         state.said.append(message)
         self._remember(state, message, order_numbers)
         if state.order_id is None:
-            return self._reply(state, "ask_order", "Sure. What is your 6-digit order number?")
+            return self._reply(state, "ask_order", self.say("ask_order"))
         if state.order_id not in state.verified:
             check = self._verify(
                 state,
@@ -261,7 +277,7 @@ class OrderDesk:
         state.task = None
         if not is_yes(message):
             return DeskReply(
-                text=f"All right, I have not changed anything on order {plan.order_id}. What else can I do for you?",
+                text=self.say("declined", order=plan.order_id),
                 action="declined",
                 task=task,
                 order_id=plan.order_id,
@@ -270,7 +286,9 @@ class OrderDesk:
         try:
             result = self.actions.apply(plan, actor="assistant", turn_id=turn_id, session_id=session_id)
         except PolicyError as err:
-            return DeskReply(text=f"{err} Nothing was changed.", action="refused", task=task, order_id=plan.order_id)
+            return DeskReply(
+                text=self.say("not_changed", reason=str(err)), action="refused", task=task, order_id=plan.order_id
+            )
         return DeskReply(text=result.message, action="applied", task=task, order_id=plan.order_id, result=result)
 
     def _remember(self, state: DeskState, message: str, order_numbers: list[str]) -> None:
@@ -278,18 +296,18 @@ class OrderDesk:
             number = int(order_numbers[-1])
             if number != state.order_id:  # details given for another order are tried, but a miss is no failure
                 state.order_id, state.carried = number, state.order_id is not None
-        if email := _EMAIL.search(message):
-            state.email, state.carried = email.group(0).lower(), False
-        text = _EMAIL.sub(" ", message)
+        if email := find_email(message):
+            state.email, state.carried = email, False
+        text = without_emails(message)
         for said_number in order_numbers:
             text = text.replace(said_number, " ")
         if state.task == "change_address" and (address := parse_address(text)):
             state.address = address
             return
-        if name := (_NAME.search(text) or _CAPITAL_NAME.search(text)):
-            state.name = name.group(1)
-        if state.order_id is not None and state.order_id not in state.verified and (zip_code := _ZIP.search(text)):
-            state.zip_code = zip_code.group(1)
+        if name := find_name(text):
+            state.name = name
+        if state.order_id is not None and state.order_id not in state.verified and (zip_code := find_zip(text)):
+            state.zip_code = zip_code
 
     def _verify(self, state: DeskState, attempt: IdentityCheck) -> DeskReply | None:
         """None when the order is now proven to be the customer's, else the question or refusal to send.
@@ -300,8 +318,7 @@ class OrderDesk:
         if state.order_id in state.locked:
             order_id, state.task = state.order_id, None
             return DeskReply(
-                text=f"I can't look at order {order_id} in this chat any more. A colleague has your request and will "
-                "help you.",
+                text=self.say("order_locked", order=order_id),
                 action="handoff",
                 order_id=order_id,
                 handoff=True,
@@ -309,23 +326,16 @@ class OrderDesk:
             )
         if not state.email and not (state.name and state.zip_code):
             if state.name and not state.zip_code:
-                ask = "Thanks. And the zip code of the delivery address?"
+                ask = self.say("ask_zip")
             else:
-                ask = (
-                    f"To keep order {state.order_id} safe, please confirm it is yours: the email address you "
-                    "ordered with, or your name and the zip code of the delivery address."
-                )
+                ask = self.say("ask_identity", order=state.order_id)
             return self._reply(state, "ask_identity", ask)
         if self._locked(attempt):
             self.actions.db.record_identity_check(attempt.model_copy(update={"outcome": "refused"}))
             order_id, state.task = state.order_id, None
             state.email = state.name = state.zip_code = None
             return DeskReply(
-                text=(
-                    f"For your security I can't check the details for order {order_id} in the chat right now: "
-                    "there have been too many attempts. Please contact our customer service team, who can confirm "
-                    "your identity another way."
-                ),
+                text=self.say("identity_locked", order=order_id),
                 action="identity_locked",
                 order_id=order_id,
             )
@@ -345,10 +355,7 @@ class OrderDesk:
             order_id, state.task = state.order_id, None
             state.locked.add(order_id)
             return DeskReply(
-                text=(
-                    f"I'm sorry, I could not confirm that order {order_id} is yours, so I cannot show or change it. "
-                    "I'm passing you to a colleague who can help."
-                ),
+                text=self.say("identity_handoff", order=order_id),
                 action="handoff",
                 order_id=order_id,
                 handoff=True,
@@ -357,8 +364,7 @@ class OrderDesk:
         return self._reply(
             state,
             "identity_failed",
-            f"Those details don't match order {state.order_id}. Please check the order number and give the email "
-            "address you ordered with, or your name and the zip code of the delivery address.",
+            self.say("identity_failed", order=state.order_id),
         )
 
     def _locked(self, attempt: IdentityCheck) -> bool:
@@ -395,7 +401,7 @@ class OrderDesk:
             )
         outcome: Plan | Refusal
         if task == "cancel":
-            outcome = self.actions.plan_cancel(order.id, reason=_reason(state.said))
+            outcome = self.actions.plan_cancel(order.id, reason=reason_given(state.said))
         elif task == "change_address":
             refusal = self.actions.plan_change_address(order.id, order.delivery_address)
             if isinstance(refusal, Refusal):
@@ -404,22 +410,21 @@ class OrderDesk:
                 return self._reply(
                     state,
                     "ask_details",
-                    f"Order {order.id} goes to {order.delivery_address.one_line()}. What is the new delivery "
-                    "address (street and number, zip code, city)?",
+                    self.say("ask_new_address", order=order.id, address=order.delivery_address.one_line()),
                 )
             else:
                 outcome = self.actions.plan_change_address(order.id, state.address)
         elif task == "change_item":
             refusal = self.actions.plan_change_item(order.id, ItemChange(line=order.items[0].line))
-            if isinstance(refusal, Refusal) and "cannot change" in refusal.reason:
+            if isinstance(refusal, Refusal) and refusal.kind.order_is_locked:
                 outcome = refusal
             else:
-                state.change = parse_change(message, order, self.actions, state.change)
-                if state.change is None or not _complete(state.change):
+                state.change = parse_change(message, order, self.actions.db, state.change)
+                if state.change is None or not is_complete(state.change):
                     return self._reply(
                         state,
                         "ask_details",
-                        _which_item(order, "Which item should change, and to which size, colour or quantity?"),
+                        self._which_item(order, "ask_item_change"),
                     )
                 outcome = self.actions.plan_change_item(order.id, state.change)
         else:  # return or exchange
@@ -427,26 +432,26 @@ class OrderDesk:
             if isinstance(check, Refusal):
                 outcome = check
             else:
-                line = _mentioned_line(message, order)
+                line = mentioned_line(message, order)
                 if task == "exchange":
-                    change = parse_change(message, order, self.actions, state.change)
+                    change = parse_change(message, order, self.actions.db, state.change)
                     if change is None or (change.color is None and change.size is None):
                         return self._reply(
                             state,
                             "ask_details",
-                            _which_item(order, "Which item would you like to exchange, and for which size or colour?"),
+                            self._which_item(order, "ask_exchange"),
                         )
                     state.change = change
-                    outcome = self.actions.plan_return(order.id, reason=_reason(state.said), exchange=change)
+                    outcome = self.actions.plan_return(order.id, reason=reason_given(state.said), exchange=change)
                 else:
                     lines = {line: next(i.quantity for i in order.items if i.line == line)} if line else None
-                    outcome = self.actions.plan_return(order.id, lines, reason=_reason(state.said))
+                    outcome = self.actions.plan_return(order.id, lines, reason=reason_given(state.said))
         if isinstance(outcome, Refusal):
             state.task = None
             return DeskReply(text=outcome.reason, action="refused", task=task, order_id=order.id, refusal=outcome)
         state.plan = outcome
         return DeskReply(
-            text=f"{outcome.summary}\n\nShall I go ahead? Please answer yes to confirm; anything else changes nothing.",
+            text=self.say("confirm", summary=outcome.summary),
             action="confirm",
             task=task,
             order_id=order.id,
@@ -456,79 +461,7 @@ class OrderDesk:
     def _reply(self, state: DeskState, action: DeskAction, text: str) -> DeskReply:
         return DeskReply(text=text, action=action, task=state.task, order_id=state.order_id)
 
-
-# --- reading the customer's details --------------------------------------------------------------
-
-
-def parse_address(text: str) -> Address | None:
-    """'Lindenallee 7, 20259 Hamburg' (optionally ', Germany') as an address; None when it is not one."""
-    text = re.sub(r"^.*?\b(?:to|is|address:?)\s+(?=[A-ZÄÖÜ])", "", text.strip())
-    found = _ADDRESS.search(text)
-    if not found:
-        return None
-    country = (found.group("country") or "germany").strip().lower()
-    code = _COUNTRIES.get(country, country.upper() if len(country) == 2 else None)
-    if code is None:
-        return None
-    try:
-        return Address(
-            street=found.group("street").strip(), zip=found.group("zip"), city=found.group("city").strip(), country=code
-        )
-    except ValueError:
-        return None
-
-
-def parse_change(message: str, order: Order, actions: OrderActions, before: ItemChange | None) -> ItemChange | None:
-    """The item (line) and its new colour, size or quantity the message asks for, merged with what was said before."""
-    line = _mentioned_line(message, order) or (before.line if before else None)
-    if line is None and len(order.items) == 1:
-        line = order.items[0].line
-    if line is None:
-        return None
-    item = next(i for i in order.items if i.line == line)
-    change = before.model_copy() if before and before.line == line else ItemChange(line=line)
-    lowered = message.lower()
-    for variant in actions.db.variants(item.sku):
-        if variant.color.lower() in lowered and variant.color.lower() != item.color.lower():
-            change.color = variant.color
-    sizes = [m.group(1) for m in _SIZES.finditer(message)]
-    known = {(v.size or "").upper() for v in actions.db.variants(item.sku)}
-    sizes = [s for s in sizes if s.upper() in known and s.upper() != (item.size or "").upper()]
-    if sizes:
-        change.size = sizes[-1].upper()
-    if _REMOVE.search(message):
-        change.quantity = 0
-    elif quantity := _QUANTITY.search(message):
-        change.quantity = int(quantity.group(1) or quantity.group(2))
-    return change
-
-
-def _complete(change: ItemChange) -> bool:
-    return change.color is not None or change.size is not None or change.quantity is not None
-
-
-def _mentioned_line(message: str, order: Order) -> int | None:
-    lowered = message.lower()
-    for item in order.items:
-        words = [w for w in re.findall(r"[a-zäöüß]+", item.name.lower()) if len(w) > 3]
-        if item.sku.lower() in lowered or (words and any(w in lowered for w in words)):
-            return item.line
-    if found := re.search(r"\b(?:item|line)\s*(\d)\b", lowered):
-        number = int(found.group(1))
-        return number if any(i.line == number for i in order.items) else None
-    return None
-
-
-def _which_item(order: Order, question: str) -> str:
-    """The order's items, numbered, and what the customer should say about them."""
-    items = "; ".join(f"{i.line}) {i.label}" for i in order.items)
-    return f"Order {order.id} has: {items}. {question}"
-
-
-def _reason(messages: list[str]) -> str:
-    """The customer's reason ("… because I found it cheaper"), from the first message of the task that gives one."""
-    for message in messages:
-        found = re.search(r"\b(?:because|as|since|reason:?)\s+(.{3,120})$", message, re.IGNORECASE)
-        if found:
-            return found.group(1).strip(" .!")
-    return ""
+    def _which_item(self, order: Order, question: str) -> str:
+        """The order's items, numbered, and what the customer should say about them."""
+        items = "; ".join(f"{i.line}) {i.label}" for i in order.items)
+        return self.say("which_item", order=order.id, items=items, question=self.say(question))
