@@ -50,3 +50,4 @@ def test_the_least_recently_used_session_goes_beyond_the_limit() -> None:
     store.get(a)
     store.issue()
     assert store.live(a) and not store.live(b) and len(store) == 2
+
