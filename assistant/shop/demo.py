@@ -45,14 +45,20 @@ import random
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import AssistantError
 from assistant.knowledge import Product, load_knowledge
 from assistant.shop.business_days import add_business_days, is_business_day
+from assistant.shop.policy import ShopPolicy
+from assistant.shop.profile import Region, load_profile
 from assistant.shop.records import (
     Address,
     Customer,
@@ -70,312 +76,72 @@ from assistant.shop.records import (
 from assistant.shop.store import ShopDB
 from assistant.shop.writes import save_customers, save_orders, save_products
 
-DEMO_FIXTURES: dict[int, str] = {
-    104250: "pending: placed 20 minutes ago, can still be changed or cancelled online",
-    104247: "processed: placed 2 hours ago, in the warehouse, not dispatched yet",
-    104236: "shipped: express with UPS to Vienna (AT) yesterday, in transit",
-    104233: "shipped: with DHL to Hamburg yesterday, in transit, delivery expected in 2 days (customer C10001)",
-    104156: "delivered: 6 days ago, inside the 30-day return window (customer C10001)",
-    104146: "cancelled: 10 days ago, 35 minutes after it was placed (ordered the wrong size); PayPal refunded",
-    104135: "returned: delivered 8 days ago, return registered 3 days ago, not yet received, no refund yet",
-    104073: "shipped: 16 days ago with DPD to Austria, no tracking update for over 14 days, expected 8 days ago: late",
-    103958: "refunded: whole order returned from the Netherlands, refund issued to PayPal 14 days ago",
-    103917: "delivered: 29 days ago, the 30-day return window closes tomorrow",
-    103750: "delivered: 45 days ago, outside the 30-day return window (customer C10001)",
-}
-"""Order number -> what it is; these exist in every demo shop with the promised status and timing."""
-
-FIXTURE_CUSTOMER = "C10001"
-"""Lena Hoffmann (lena.hoffmann@example.com), Hamburg: owns 104233, 104156 and 103750."""
-
-try:
-    from zoneinfo import ZoneInfo
-
-    SHOP_TZ: tzinfo = ZoneInfo("Europe/Berlin")
-except Exception:  # no time zone database (Windows without tzdata): central European winter time
-    from datetime import timezone
-
-    SHOP_TZ = timezone(timedelta(hours=1), "CET")
-
-CUTOFF = time(14, 0)
-"""Orders placed and paid by this German time on a business day leave the same day."""
+DATA_FILE = Path(__file__).with_name("demo_data.yaml")
 
 
-@dataclass(frozen=True)
-class _Country:
+class _City(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    first_zip: int
+    last_zip: int
+    step: int = Field(ge=1)
+    weight: float = Field(gt=0)
+
+
+class _Country(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
     code: str
-    weight: float
-    region: str  # DE, EU or CH_NO: shipping prices, carriers, delivery times, return label fees
+    weight: float = Field(gt=0)
     names: str
-    cities: tuple[tuple[str, int, int, int, float], ...]  # name, first and last postcode, step, weight
-    streets: tuple[str, ...]
+    """Which :attr:`DemoData.names` pool most of its customers' names come from."""
+    cities: list[_City] = Field(min_length=1)
+    streets: list[str] = Field(min_length=1)
 
 
-COUNTRIES: tuple[_Country, ...] = (
-    _Country(
-        "DE",
-        56,
-        "DE",
-        "de",
-        (
-            ("Hamburg", 20095, 22769, 1, 9),
-            ("Berlin", 10115, 14199, 1, 6),
-            ("München", 80331, 81929, 1, 5),
-            ("Köln", 50667, 51149, 1, 3),
-            ("Frankfurt am Main", 60306, 60599, 1, 3),
-            ("Stuttgart", 70173, 70629, 1, 2),
-            ("Leipzig", 4103, 4357, 1, 2),
-            ("Dresden", 1067, 1328, 1, 2),
-            ("Bremen", 28195, 28779, 1, 2),
-            ("Hannover", 30159, 30669, 1, 2),
-            ("Kiel", 24103, 24159, 1, 2),
-            ("Lübeck", 23552, 23570, 1, 1),
-            ("Rostock", 18055, 18147, 1, 1),
-            ("Münster", 48143, 48167, 1, 1),
-            ("Nürnberg", 90402, 90491, 1, 2),
-            ("Freiburg im Breisgau", 79098, 79117, 1, 1),
-            ("Garmisch-Partenkirchen", 82467, 82467, 1, 1),
-            ("Düsseldorf", 40210, 40629, 1, 2),
-        ),
-        (
-            "Hauptstraße",
-            "Bahnhofstraße",
-            "Schulstraße",
-            "Gartenstraße",
-            "Lindenstraße",
-            "Goethestraße",
-            "Schillerstraße",
-            "Birkenweg",
-            "Rosenstraße",
-            "Bergstraße",
-            "Parkallee",
-            "Kastanienallee",
-            "Mühlenweg",
-            "Am Markt",
-            "Friedrichstraße",
-            "Uhlandstraße",
-            "Ahornweg",
-            "Kirchweg",
-        ),
-    ),
-    _Country(
-        "AT",
-        11,
-        "EU",
-        "at",
-        (
-            ("Wien", 1010, 1230, 10, 6),
-            ("Graz", 8010, 8055, 1, 2),
-            ("Linz", 4020, 4040, 1, 1),
-            ("Salzburg", 5020, 5026, 1, 1),
-            ("Innsbruck", 6020, 6080, 1, 2),
-        ),
-        ("Hauptplatz", "Kirchengasse", "Schulgasse", "Lindengasse", "Bahnhofstraße", "Mozartgasse", "Feldgasse"),
-    ),
-    _Country(
-        "CH",
-        5,
-        "CH_NO",
-        "ch",
-        (
-            ("Zürich", 8001, 8057, 1, 3),
-            ("Bern", 3004, 3027, 1, 2),
-            ("Basel", 4051, 4059, 1, 1),
-            ("Luzern", 6003, 6015, 1, 1),
-            ("St. Gallen", 9000, 9016, 1, 1),
-        ),
-        ("Bahnhofstrasse", "Dorfstrasse", "Seestrasse", "Hauptstrasse", "Bergstrasse", "Rosenweg", "Kirchweg"),
-    ),
-    _Country(
-        "NL",
-        8,
-        "EU",
-        "nl",
-        (
-            ("Amsterdam", 1011, 1109, 1, 3),
-            ("Utrecht", 3511, 3585, 1, 2),
-            ("Rotterdam", 3011, 3089, 1, 2),
-            ("Den Haag", 2491, 2597, 1, 1),
-            ("Groningen", 9711, 9747, 1, 1),
-        ),
-        ("Kerkstraat", "Dorpsstraat", "Molenweg", "Stationsweg", "Julianalaan", "Beatrixlaan", "Parkweg"),
-    ),
-    _Country(
-        "BE",
-        3,
-        "EU",
-        "be",
-        (
-            ("Brussel", 1000, 1210, 1, 2),
-            ("Antwerpen", 2000, 2660, 1, 2),
-            ("Gent", 9000, 9052, 1, 1),
-            ("Leuven", 3000, 3012, 1, 1),
-        ),
-        ("Kerkstraat", "Stationsstraat", "Molenstraat", "Nieuwstraat", "Kapelstraat", "Schoolstraat"),
-    ),
-    _Country(
-        "DK",
-        5,
-        "EU",
-        "dk",
-        (("København", 1050, 2450, 1, 3), ("Aarhus", 8000, 8270, 1, 2), ("Odense", 5000, 5270, 1, 1)),
-        ("Nørregade", "Vestergade", "Østergade", "Søndergade", "Skolevej", "Strandvejen", "Møllevej"),
-    ),
-    _Country(
-        "SE",
-        6,
-        "EU",
-        "se",
-        (
-            ("Stockholm", 11120, 11896, 1, 3),
-            ("Göteborg", 41101, 41878, 1, 2),
-            ("Uppsala", 75220, 75758, 1, 1),
-            ("Umeå", 90325, 90749, 1, 1),
-        ),
-        ("Storgatan", "Drottninggatan", "Kungsgatan", "Skolgatan", "Kyrkogatan", "Ringvägen", "Järnvägsgatan"),
-    ),
-    _Country(
-        "NO",
-        4,
-        "CH_NO",
-        "no",
-        (
-            ("Oslo", 150, 1295, 1, 3),
-            ("Bergen", 5003, 5099, 1, 2),
-            ("Trondheim", 7010, 7099, 1, 1),
-            ("Tromsø", 9006, 9020, 1, 1),
-        ),
-        ("Storgata", "Kirkegata", "Skolegata", "Strandveien", "Parkveien", "Kongens gate", "Dronningens gate"),
-    ),
-    _Country(
-        "FI",
-        2,
-        "EU",
-        "fi",
-        (
-            ("Helsinki", 100, 990, 10, 3),
-            ("Tampere", 33100, 33900, 100, 1),
-            ("Turku", 20100, 20960, 10, 1),
-            ("Oulu", 90100, 90940, 10, 1),
-        ),
-        ("Mannerheimintie", "Hämeenkatu", "Kirkkokatu", "Koulukatu", "Rantatie", "Puistokatu", "Asemakatu"),
-    ),
-)
-_BY_CODE = {c.code: c for c in COUNTRIES}
+class _Names(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    first: list[str] = Field(min_length=1)
+    last: list[str] = Field(min_length=1)
 
-NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "de": (
-        (
-            "Anna", "Lena", "Laura", "Julia", "Sarah", "Lisa", "Katharina", "Johanna", "Sophie", "Marie", "Hannah",
-            "Clara", "Franziska", "Miriam", "Sabine", "Claudia", "Petra", "Andrea", "Birgit", "Kerstin", "Nicole",
-            "Jana", "Greta", "Frieda", "Charlotte", "Lukas", "Jonas", "Felix", "Maximilian", "Paul", "Leon", "Finn",
-            "Tobias", "Florian", "Jan", "Moritz", "Niklas", "Simon", "David", "Matthias", "Thomas", "Michael",
-            "Stefan", "Andreas", "Markus", "Christian", "Sebastian", "Dirk", "Jens", "Ole", "Hauke", "Henrik",
-        ),
-        (
-            "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann",
-            "Schäfer", "Koch", "Bauer", "Richter", "Klein", "Wolf", "Schröder", "Neumann", "Schwarz", "Zimmermann",
-            "Braun", "Krüger", "Hartmann", "Lange", "Werner", "Krause", "Lehmann", "Köhler", "Jansen", "Petersen",
-            "Hansen", "Brandt", "Vogel", "Friedrich", "Keller", "Günther", "Berger", "Winkler", "Lorenz", "Baumann",
-            "Albrecht", "Ludwig", "Böhm", "Thomsen", "Carstensen",
-        ),
-    ),
-    "at": (
-        (
-            "Lukas", "Tobias", "Florian", "Matthias", "Stefan", "Elias", "Jakob", "Johannes", "Maximilian",
-            "Valentina", "Magdalena", "Theresa", "Verena", "Katrin", "Barbara", "Anna", "Sophie", "Lisa", "Julia",
-        ),
-        (
-            "Gruber", "Huber", "Bauer", "Wagner", "Pichler", "Steiner", "Moser", "Mayer", "Hofer", "Leitner",
-            "Berger", "Fuchs", "Eder", "Fischer", "Schmid", "Winkler", "Weber", "Maier", "Reiter", "Brunner",
-            "Wimmer", "Egger", "Auer", "Lechner", "Aigner",
-        ),
-    ),
-    "ch": (
-        ("Luca", "Noah", "Reto", "Urs", "Beat", "Daniel", "Marco", "Nina", "Lara", "Corinne", "Seraina", "Martina"),
-        (
-            "Müller", "Meier", "Schmid", "Keller", "Weber", "Huber", "Steiner", "Gerber", "Brunner", "Frei", "Moser",
-            "Widmer", "Wyss", "Graf", "Suter",
-        ),
-    ),
-    "nl": (
-        (
-            "Daan", "Sem", "Lucas", "Bram", "Jesse", "Thijs", "Ruben", "Joris", "Maarten", "Pieter", "Sanne",
-            "Lotte", "Fleur", "Anouk", "Femke", "Eva", "Iris", "Noor", "Lieke", "Marloes",
-        ),
-        (
-            "de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Visser", "Smit", "Meijer",
-            "de Boer", "Mulder", "de Groot", "Bos", "Vos", "Hendriks", "van Leeuwen", "Dekker", "Brouwer",
-            "van der Meer", "Kok",
-        ),
-    ),
-    "be": (
-        ("Arne", "Wout", "Jens", "Lars", "Pieter", "Sofie", "Lien", "Elke", "Hanne", "Ine"),
-        ("Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens", "Wouters", "De Smet"),
-    ),
-    "dk": (
-        ("Mads", "Rasmus", "Mikkel", "Frederik", "Emil", "Søren", "Anders", "Ida", "Freja", "Mette", "Signe"),
-        ("Nielsen", "Jensen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen", "Rasmussen"),
-    ),
-    "se": (
-        ("Erik", "Lars", "Johan", "Oskar", "Gustav", "Axel", "Elsa", "Maja", "Ebba", "Linnea", "Karin", "Ingrid"),
-        (
-            "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson",
-            "Lindberg", "Lindqvist", "Bergström", "Lundgren", "Sjöberg",
-        ),
-    ),
-    "no": (
-        ("Ola", "Kari", "Magnus", "Sindre", "Eirik", "Håkon", "Sigurd", "Ingrid", "Silje", "Solveig", "Marte", "Tuva"),
-        ("Hansen", "Johansen", "Olsen", "Larsen", "Berg", "Haugen", "Bakken", "Dahl", "Lie", "Strand", "Solberg"),
-    ),
-    "fi": (
-        ("Mikko", "Juha", "Antti", "Ville", "Eero", "Onni", "Aino", "Sanna", "Kaisa", "Elina", "Liisa"),
-        ("Korhonen", "Virtanen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine", "Heikkinen", "Koskinen"),
-    ),
-}  # fmt: skip
 
-EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example", "post.example")
+class DemoData(BaseModel):
+    """The demo shop's people and habits (``demo_data.yaml``); the policy numbers come from the shop profile."""
 
-PAYMENT_WEIGHTS = {
-    "card": 30,
-    "paypal": 30,
-    "klarna_pay_later": 12,
-    "klarna_instalments": 4,
-    "apple_pay": 8,
-    "google_pay": 5,
-    "bank_transfer": 6,
-    "gift_card": 2,
-}
-KLARNA_COUNTRIES = {"DE", "AT", "NL", "BE"}
-STATUS_WEIGHTS = {  # about ten orders a day: a few open ones, most delivered long ago
-    "pending": 0.5,
-    "processed": 1.5,
-    "shipped": 3,
-    "delivered": 70,
-    "cancelled": 6,
-    "returned": 2,
-    "refunded": 12,
-}
-CANCEL_REASONS = (
-    ("ordered the wrong size", 4),
-    ("ordered twice by mistake", 2),
-    ("no longer needed", 3),
-    ("found it cheaper elsewhere", 1),
-    ("delivery would take too long", 1),
-)
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    fixture_customer: str
+    fixtures: dict[int, str]
+    """Order number -> what it is; these exist in every demo shop with the promised status and timing."""
+    countries: list[_Country] = Field(min_length=1)
+    names: dict[str, _Names]
+    email_domains: list[str] = Field(min_length=1)
+    payment_weights: dict[str, float]
+    status_weights: dict[str, float]
+    """About ten orders a day: a few open ones, most delivered long ago."""
+    cancel_reasons: dict[str, float]
+    sized_categories: list[str]
+    return_reasons: dict[str, float]
 
-# Shipping policy, by region: standard price and free-from threshold, express price, carriers, business days.
-STANDARD = {
-    "DE": (Decimal("4.95"), Decimal(50)),
-    "EU": (Decimal("7.95"), Decimal(100)),
-    "CH_NO": (Decimal("14.95"), None),
-}
-EXPRESS = {"DE": Decimal("12.95"), "EU": Decimal("19.95"), "CH_NO": Decimal("34.95")}
-CARRIER = {"DE": "DHL", "EU": "DPD", "CH_NO": "DHL"}
-TRANSIT = {"DE": (1, 3), "EU": (3, 6), "CH_NO": (4, 7)}
-EXPRESS_TRANSIT = {"DE": (1, 1), "EU": (1, 2), "CH_NO": (2, 3)}
-LABEL_FEE = {"DE": Decimal("0.00"), "EU": Decimal("5.95"), "CH_NO": Decimal("9.95")}
-SIZED_CATEGORIES = {"jackets", "base-layers-and-tees", "fleece-and-knitwear", "footwear", "trousers-and-shorts"}
+
+def load_demo_data(path: Path = DATA_FILE) -> DemoData:
+    """Read the demo data file.
+
+    Raises:
+        AssistantError: It is missing or does not match :class:`DemoData`, in one line.
+    """
+    try:
+        return DemoData.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError) as err:
+        raise AssistantError(f"{path}: cannot read the demo data ({err})") from None
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise AssistantError(f"{path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+
+
+DATA = load_demo_data()
+DEMO_FIXTURES: dict[int, str] = DATA.fixtures
+FIXTURE_CUSTOMER = DATA.fixture_customer
+"""Lena Hoffmann (lena.hoffmann@example.com), Hamburg: owns 104233, 104156 and 103750."""
+_BY_CODE = {c.code: c for c in DATA.countries}
 
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ø": "oe", "å": "aa", "æ": "ae"})
 
@@ -421,7 +187,7 @@ def build_demo_shop(
         existing = shop.counts()["orders"]
         if existing:
             raise AssistantError(f"{db_path} already holds {existing} orders; rebuild it with --replace")
-        gen = _Generator(kb.products, seed, moment)
+        gen = _Generator(kb.products, seed, moment, ShopPolicy(load_profile(knowledge_dir)))
         people = gen.customers(customers)
         made = gen.orders(people, orders)
         with shop.transaction() as db:
@@ -436,18 +202,6 @@ def _product_row(p: Product) -> tuple[ProductRow, list[VariantRow]]:
     details = p.model_dump(mode="json", include={"gender", "materials", "care", "weight_g", "features", "description"})
     row = ProductRow(sku=p.sku, name=p.name, category=p.category, price=p.price, currency=p.currency, details=details)
     return row, [VariantRow(sku=p.sku, color=v.color, size=v.size, stock=v.stock) for v in p.variants]
-
-
-# --- time helpers -----------------------------------------------------------------
-
-
-def _local(moment: datetime) -> datetime:
-    return moment.astimezone(SHOP_TZ)
-
-
-def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    """A German wall-clock time on ``day``, in UTC."""
-    return datetime.combine(day, time(hour, minute), tzinfo=SHOP_TZ).astimezone(UTC)
 
 
 @dataclass
@@ -471,13 +225,16 @@ class _Plan:
 class _Generator:
     """Draws customers and orders; one random stream for customers and one for orders."""
 
-    def __init__(self, products: Sequence[Product], seed: int, now: datetime) -> None:
+    def __init__(self, products: Sequence[Product], seed: int, now: datetime, policy: ShopPolicy) -> None:
         self.products = list(products)
         self.now = now
+        self.policy = policy
+        self.profile = policy.profile
+        self.tz = ZoneInfo(policy.profile.time_zone)
         self.crng = random.Random(f"{seed}:customers")
         self.rng = random.Random(f"{seed}:orders")
         self.popularity = [self.rng.lognormvariate(0, 0.8) for _ in self.products]
-        self.sized = [i for i, p in enumerate(self.products) if p.category in SIZED_CATEGORIES]
+        self.sized = [i for i, p in enumerate(self.products) if p.category in DATA.sized_categories]
         self.pools = {
             sized: (pool, list(itertools.accumulate(self.popularity[i] for i in pool)))
             for sized, pool in (
@@ -486,6 +243,16 @@ class _Generator:
             )
         }
         self.tracking: set[str] = set()
+
+    def _local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.tz)
+
+    def _at(self, day: date, hour: int, minute: int = 0) -> datetime:
+        """A wall-clock time of the shop's time zone on ``day``, in UTC."""
+        return datetime.combine(day, time(hour, minute), tzinfo=self.tz).astimezone(UTC)
+
+    def _region(self, country: str) -> Region:
+        return self.profile.region_of(country)
 
     # --- customers ---
 
@@ -503,16 +270,16 @@ class _Generator:
                 addresses=[Address(street="Eppendorfer Weg 112", zip="20259", city="Hamburg", country="DE")],
             )
         ]
-        codes = [c.code for c in COUNTRIES]
-        weights = [c.weight for c in COUNTRIES]
+        codes = [c.code for c in DATA.countries]
+        weights = [c.weight for c in DATA.countries]
         for i in range(1, n):
             country = _BY_CODE[rng.choices(codes, weights)[0]]
-            names = NAMES[country.names if rng.random() < 0.9 else rng.choice(list(NAMES))]
-            first, last = rng.choice(names[0]), rng.choice(names[1])
+            names = DATA.names[country.names if rng.random() < 0.9 else rng.choice(list(DATA.names))]
+            first, last = rng.choice(names.first), rng.choice(names.last)
             addresses = [self._address(country, rng)]
             if rng.random() < 0.25:
                 other = country if rng.random() < 0.8 else _BY_CODE[rng.choices(codes, weights)[0]]
-                partner = f"{rng.choice(names[0])} {last}" if rng.random() < 0.3 else None
+                partner = f"{rng.choice(names.first)} {last}" if rng.random() < 0.3 else None
                 addresses.append(self._address(other, rng).model_copy(update={"name": partner}))
             out.append(
                 Customer(
@@ -528,7 +295,8 @@ class _Generator:
         return out
 
     def _address(self, country: _Country, rng: random.Random) -> Address:
-        name, lo, hi, step, _ = rng.choices(country.cities, [c[4] for c in country.cities])[0]
+        city = rng.choices(country.cities, [c.weight for c in country.cities])[0]
+        name, lo, hi, step = city.name, city.first_zip, city.last_zip, city.step
         number = lo + step * rng.randint(0, (hi - lo) // step)
         street = f"{rng.choice(country.streets)} {rng.randint(1, 160)}"
         if country.code == "NL":
@@ -551,9 +319,9 @@ class _Generator:
 
         f, la = fold(first), fold(last)
         pattern = rng.choice([f"{f}.{la}", f"{f}{la}", f"{f[0]}.{la}", f"{f}.{la}{rng.randint(70, 99)}", f"{f}_{la}"])
-        email = f"{pattern}@{rng.choice(EMAIL_DOMAINS)}"
+        email = f"{pattern}@{rng.choice(DATA.email_domains)}"
         while email in taken:
-            email = f"{pattern}{rng.randint(1, 999)}@{rng.choice(EMAIL_DOMAINS)}"
+            email = f"{pattern}{rng.randint(1, 999)}@{rng.choice(DATA.email_domains)}"
         taken.add(email)
         return email
 
@@ -570,7 +338,7 @@ class _Generator:
             address = customer.addresses[0] if rng.random() < 0.85 else rng.choice(customer.addresses)
             payment = self._payment(address.country)
             express = rng.random() < 0.08
-            status = rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()))[0]
+            status = rng.choices(list(DATA.status_weights), list(DATA.status_weights.values()))[0]
             plans.append((customer, address, payment, express, self._plan(status, address.country, payment, express)))
         plans.sort(key=lambda p: p[4].placed)
         out = list(fixtures)
@@ -592,32 +360,32 @@ class _Generator:
     def _payment(self, country: str) -> str:
         methods = [
             m
-            for m in PAYMENT_WEIGHTS
-            if not (m.startswith("klarna") and country not in KLARNA_COUNTRIES)
-            and not (m == "bank_transfer" and _BY_CODE[country].region == "CH_NO")
+            for m in DATA.payment_weights
+            if m in self.profile.payments.methods and country in self.profile.payments.only_in.get(m, [country])
         ]
-        return self.rng.choices(methods, [PAYMENT_WEIGHTS[m] for m in methods])[0]
+        return self.rng.choices(methods, [DATA.payment_weights[m] for m in methods])[0]
 
     def _dispatch(self, placed: datetime, payment: str) -> datetime:
-        """When the parcel leaves Hamburg: same business day if placed by 14:00, bank transfers once paid."""
-        local = _local(placed)
+        """When the parcel leaves: the same business day if placed by the cut-off, bank transfers once paid."""
+        local = self._local(placed)
         day = local.date()
         if payment == "bank_transfer":
             day = add_business_days(day, self.rng.randint(1, 3))
-        elif not (is_business_day(day) and local.time() < CUTOFF):
+        elif not (is_business_day(day) and local.time() < self.profile.orders.dispatch_cutoff):
             day = add_business_days(day, 1)
-        return _at(day, 16, 30) + timedelta(minutes=self.rng.randint(0, 120))
+        return self._at(day, 16, 30) + timedelta(minutes=self.rng.randint(0, 120))
 
     def _transit(self, country: str, express: bool) -> tuple[int, int, int]:
         """Business days in transit: drawn, and the policy's range (a few parcels are a day or two late)."""
-        region = _BY_CODE[country].region
-        lo, hi = (EXPRESS_TRANSIT if express else TRANSIT)[region]
+        region = self._region(country)
+        span = region.express_transit_days if express and region.express_transit_days else region.transit_days
+        lo, hi = span.min, span.max
         days = self.rng.randint(lo, hi) + (self.rng.randint(1, 2) if self.rng.random() < 0.04 else 0)
         return days, lo, hi
 
     def _deliver(self, shipped: datetime, days: int) -> datetime:
-        day = add_business_days(_local(shipped).date(), days)
-        return _at(day, 8, 30) + timedelta(minutes=self.rng.randint(0, 600))
+        day = add_business_days(self._local(shipped).date(), days)
+        return self._at(day, 8, 30) + timedelta(minutes=self.rng.randint(0, 600))
 
     def _plan(self, status: str, country: str, payment: str, express: bool) -> _Plan:
         """Times for a random order with ``status``, drawn until they fit the status at ``now``."""
@@ -638,7 +406,7 @@ class _Generator:
                 continue
             days, _, hi = self._transit(country, express)
             delivered = self._deliver(shipped, days)
-            expected = add_business_days(_local(shipped).date(), hi)
+            expected = add_business_days(self._local(shipped).date(), hi)
             if shipped > now:
                 continue
             if status == "shipped":
@@ -657,12 +425,13 @@ class _Generator:
     def _cancelled(self, placed: datetime, shipped: datetime, payment: str) -> _Plan | None:
         rng, now = self.rng, self.now
         if payment == "bank_transfer" and rng.random() < 0.5:
-            at = placed + timedelta(days=7, minutes=rng.randint(0, 120))
-            reason = "bank transfer not received within 7 days"
+            days = self.profile.payments.bank_transfer_days or 0
+            at = placed + timedelta(days=days, minutes=rng.randint(0, 120))
+            reason = f"bank transfer not received within {days} days"
         else:
             latest = min(shipped, now) - placed
             at = placed + timedelta(seconds=rng.randint(120, max(121, int(latest.total_seconds()) - 60)))
-            reason = rng.choices([r for r, _ in CANCEL_REASONS], [w for _, w in CANCEL_REASONS])[0]
+            reason = rng.choices(list(DATA.cancel_reasons), list(DATA.cancel_reasons.values()))[0]
         if at > now:
             return None
         return _Plan("cancelled", placed, cancelled=at, cancel_reason=reason)
@@ -671,12 +440,12 @@ class _Generator:
         """Draw a return for a delivered order; True if its timing fits ``plan.status`` (returned or refunded)."""
         rng, now = self.rng, self.now
         assert plan.delivered is not None
-        window = min(timedelta(days=29, hours=20), now - plan.delivered)
+        window = min(timedelta(days=self.profile.returns.window_days, hours=-4), now - plan.delivered)
         if window < timedelta(hours=3):
             return False
         plan.registered = plan.delivered + timedelta(seconds=rng.randint(3 * 3600, int(window.total_seconds())))
         received = plan.registered + timedelta(days=rng.randint(2, 6), hours=rng.randint(0, 8))
-        refunded = _at(add_business_days(_local(received).date(), rng.randint(1, 5)), 10) + timedelta(
+        refunded = self._at(add_business_days(self._local(received).date(), rng.randint(1, 5)), 10) + timedelta(
             minutes=rng.randint(0, 420)
         )
         plan.return_reason = self._return_reason()
@@ -692,8 +461,8 @@ class _Generator:
         return True
 
     def _return_reason(self) -> str:
-        reasons = ["too_small", "too_large", "not_as_expected", "changed_mind", "faulty", "wrong_item"]
-        return self.rng.choices(reasons, [25, 20, 25, 20, 6, 4])[0]
+        reasons = DATA.return_reasons
+        return self.rng.choices(list(reasons), list(reasons.values()))[0]
 
     def _items(self, in_stock: bool, sized: bool = False) -> list[OrderItem]:
         rng = self.rng
@@ -739,22 +508,23 @@ class _Generator:
         sized: bool = False,
     ) -> Order:
         rng, now = self.rng, self.now
-        region = _BY_CODE[address.country].region
+        country = address.country
         items = self._items(in_stock=plan.status in ("pending", "processed"), sized=sized)
         subtotal = sum((it.total for it in items), Decimal("0.00"))
         discount = Decimal("0.00")
         code = rng.random()
-        if code < 0.06 and subtotal >= 50:
-            discount = (subtotal * Decimal("0.10")).quantize(Decimal("0.01"))
-        elif code < 0.09:
-            discount = (subtotal * Decimal("0.15")).quantize(Decimal("0.01"))
-        standard = _standard_cost(region, subtotal - discount)
-        shipping = EXPRESS[region] if express else standard
+        welcome, student = self.profile.discounts.get("welcome"), self.profile.discounts.get("student")
+        if welcome and code < 0.06 and subtotal >= self.profile.discount_minimums.get("welcome", 0):
+            discount = (subtotal * Decimal(welcome) / 100).quantize(Decimal("0.01"))
+        elif student and code < 0.09:
+            discount = (subtotal * Decimal(student) / 100).quantize(Decimal("0.01"))
+        standard = self.policy.shipping_fee(country, subtotal - discount)
+        shipping = self.policy.shipping_fee(country, subtotal - discount, express=express)
         delivery = address if address.name else address.model_copy(update={"name": customer.name})
         fulfilments: list[Fulfilment] = []
         delivered_at = plan.delivered if plan.delivered and plan.delivered <= now else None
         if plan.shipped is not None:
-            carrier = "UPS" if express else CARRIER[region]
+            carrier = self.policy.carrier(country, express=express)
             events = self._events(carrier, plan, address, now)
             fulfilments.append(
                 Fulfilment(
@@ -771,7 +541,7 @@ class _Generator:
         returns: list[ReturnRecord] = []
         refunds: list[Refund] = []
         if plan.registered is not None:
-            returns.append(self._return(plan, items, subtotal, discount, shipping, standard, region, payment))
+            returns.append(self._return(plan, items, subtotal, discount, shipping, standard, country, payment))
         if plan.cancelled is not None and payment in ("paypal", "gift_card"):
             issued = plan.cancelled + timedelta(hours=rng.randint(2, 40))
             if issued <= now:
@@ -809,7 +579,7 @@ class _Generator:
         discount: Decimal,
         shipping: Decimal,
         standard: Decimal,
-        region: str,
+        country: str,
         payment: str,
     ) -> ReturnRecord:
         """The return with its refund: items at the price paid, minus the label fee, plus shipping where due."""
@@ -826,7 +596,7 @@ class _Generator:
         paid = (value * (subtotal - discount) / subtotal).quantize(Decimal("0.01"))
         whole = all(r.quantity == by_line[r.line].quantity for r in back) and len(back) == len(items)
         faulty = plan.return_reason in ("faulty", "wrong_item")
-        fee = Decimal("0.00") if faulty else LABEL_FEE[region]
+        fee = self.policy.return_label_fee(country, faulty=faulty)
         if faulty:
             paid += shipping
         elif whole:
@@ -864,7 +634,7 @@ class _Generator:
         assert plan.shipped is not None
         rng = self.rng
         shipped = plan.shipped
-        home = "Hamburg, DE"
+        home = ", ".join(p for p in (self.profile.warehouse_city, self.profile.warehouse_country) if p)
         there = f"{address.city}, {address.country}"
         events = [
             TrackingEvent(
@@ -893,9 +663,9 @@ class _Generator:
                 )
             )
         if plan.delivered is not None:
-            day = _local(plan.delivered).date()
+            day = self._local(plan.delivered).date()
             if rng.random() < 0.05 and plan.delivered - shipped > timedelta(days=2):
-                before = _at(day - timedelta(days=1 if day.weekday() else 3), 11) + timedelta(
+                before = self._at(day - timedelta(days=1 if day.weekday() else 3), 11) + timedelta(
                     minutes=rng.randint(0, 300)
                 )
                 events.append(
@@ -908,13 +678,13 @@ class _Generator:
                 )
             events += [
                 TrackingEvent(
-                    at=_at(day, 5) + timedelta(minutes=rng.randint(0, 90)),
+                    at=self._at(day, 5) + timedelta(minutes=rng.randint(0, 90)),
                     status="in_transit",
                     location=there,
                     description="Arrived at the delivery depot",
                 ),
                 TrackingEvent(
-                    at=_at(day, 7, 30) + timedelta(minutes=rng.randint(0, 50)),
+                    at=self._at(day, 7, 30) + timedelta(minutes=rng.randint(0, 50)),
                     status="out_for_delivery",
                     location=there,
                     description="Out for delivery",
@@ -955,15 +725,15 @@ class _Generator:
             pool = [c for c in in_country[code] if city is None or c.addresses[0].city == city] or in_country[code]
             return rng.choice(pool)
 
-        today = _local(now).date()
+        today = self._local(now).date()
 
         def in_transit(days_ago: int, expected: date) -> _Plan:
-            shipped = _at(today - timedelta(days=days_ago), 17, 10)
+            shipped = self._at(today - timedelta(days=days_ago), 17, 10)
             return _Plan("shipped", shipped - timedelta(hours=5), shipped=shipped, expected=expected)
 
         def delivered(status: str, days_ago: int, **returned: Any) -> _Plan:
-            at = _at(today - timedelta(days=days_ago), 11, 20)
-            shipped = _at(today - timedelta(days=days_ago + 2), 17, 10)
+            at = self._at(today - timedelta(days=days_ago), 11, 20)
+            shipped = self._at(today - timedelta(days=days_ago + 2), 17, 10)
             expected = today - timedelta(days=days_ago - 1)
             return _Plan(status, shipped - timedelta(hours=5), shipped, expected, at, **returned)
 
@@ -1028,11 +798,6 @@ _PLACED_MINUTES = {
     "refunded": (60 * 24 * 8, 60 * 24 * 118),
     "cancelled": (70, 60 * 24 * 118),
 }
-
-
-def _standard_cost(region: str, goods: Decimal) -> Decimal:
-    price, free_from = STANDARD[region]
-    return Decimal("0.00") if free_from is not None and goods >= free_from else price
 
 
 def _phone(country: str, rng: random.Random) -> str:

@@ -172,6 +172,8 @@ class Payments(_Strict):
     """Method ids as orders store them (``card``, ``paypal``, ...)."""
     only_in: dict[str, list[str]] = {}
     """Method id -> the only countries it is offered in (e.g. Klarna)."""
+    bank_transfer_days: int | None = Field(default=None, ge=1)
+    """An order paid by bank transfer is cancelled when the money has not arrived within this many days."""
 
 
 class ShopProfile(_Strict):
@@ -191,6 +193,8 @@ class ShopProfile(_Strict):
     local_time: str
     """How customers are told the time zone: "German time"."""
     warehouse_city: str
+    warehouse_country: str | None = None
+    """ISO code of the country parcels leave from."""
     customer_service: CustomerService
     orders: OrderRules
     returns: ReturnRules
@@ -199,6 +203,8 @@ class ShopProfile(_Strict):
     payments: Payments
     discounts: dict[str, int] = {}
     """Code kind -> percent off (``welcome: 10``)."""
+    discount_minimums: dict[str, Decimal] = {}
+    """Code kind -> the goods value an order needs for the code (``welcome: 50``)."""
 
     def region_of(self, country: str) -> Region:
         """The shipping region of a country code.

@@ -4,12 +4,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from assistant.errors import AssistantError
 from assistant.knowledge import load_knowledge
-from assistant.shop.demo import DEMO_FIXTURES, FIXTURE_CUSTOMER, SHOP_TZ, build_demo_shop
+from assistant.shop.demo import DEMO_FIXTURES, FIXTURE_CUSTOMER, build_demo_shop
 from assistant.shop.policy import ShopPolicy
 from assistant.shop.profile import load_profile
 from assistant.shop.records import ORDER_STATUSES, Order
@@ -17,6 +18,7 @@ from assistant.shop.store import ShopDB
 
 KNOWLEDGE = Path(__file__).resolve().parents[3] / "knowledge"
 POLICY = ShopPolicy(load_profile(KNOWLEDGE))
+SHOP_TZ = ZoneInfo(POLICY.profile.time_zone)
 NOW = datetime(2025, 3, 12, 15, 30, tzinfo=UTC)  # a Wednesday afternoon
 ZIP = {
     "DE": r"\d{5}",
