@@ -1,47 +1,32 @@
-"""A demo shop database for Fjord & Pine: customers, orders, parcels, returns and refunds that follow the policies.
+"""A demo shop database: customers, orders, parcels, returns and refunds that follow the shop's policies.
 
 ``build_demo_shop`` fills a :class:`~assistant.shop.store.ShopDB` deterministically (seeded ``random.Random``): the
 same seed, catalogue and ``now`` give the same data. Products and variants come from the catalogue in the
-knowledge folder; every order line is a real SKU, colour and size at the catalogue price. Customers live mostly in
-Germany (the shop ships from Hamburg), Austria, Switzerland, the Netherlands, Belgium and the Nordic countries,
-with realistic names, postcodes and phone numbers; emails use the reserved ``example`` domains.
+knowledge folder; every order line is a real SKU, colour and size at the catalogue price. Who orders, from where,
+with which names, addresses and habits is data (``demo_data.yaml`` beside this module); every rule the orders
+follow comes from the shop profile (``knowledge/shop.yaml``): shipping costs and free-shipping thresholds by
+region, the carriers, dispatch the same business day when placed by the cut-off (bank transfers once the money
+arrives), delivery times in business days by region, payment methods only where offered, the discount codes,
+returns within the return window with the region's label fee, refunds to the original payment method. Times
+spread over the last ~120 days before ``now``, and every order status is present:
 
-Orders follow the policies: shipping costs and free-shipping thresholds by region, DHL in Germany, Switzerland
-and Norway, DPD to the rest of the EU, UPS for express; dispatch the same business day when placed by 14:00
-German time (bank transfers once the money arrives); delivery times in business days by region; Klarna only in
-DE, AT, NL and BE; no bank transfer outside the EU; welcome (10%) and student (15%) codes; returns within 30 days
-of delivery with the region's label fee; refunds to the original payment method within 5 business days of the
-return's arrival, with the discount spread over the items. Times spread over the last ~120 days before ``now``,
-and every order status is present:
-
-* ``pending``: placed less than an hour ago (still changeable online);
+* ``pending``: placed within the last hour;
 * ``processed``: in the warehouse, not dispatched yet;
 * ``shipped``: a parcel with carrier, tracking number, expected delivery and tracking events so far;
-* ``delivered``: some inside the 30-day return window, most outside it;
+* ``delivered``: some inside the return window, most outside it;
 * ``cancelled``: before dispatch, with a reason (PayPal and gift-card payments refunded);
 * ``returned``: a return registered (or received) whose refund is not issued yet;
 * ``refunded``: return received and refund issued.
 
-Well-known records (:data:`DEMO_FIXTURES`) have fixed numbers and timings relative to ``now``, whatever the seed;
-customer ``C10001`` (Lena Hoffmann, lena.hoffmann@example.com, Hamburg) owns 104233, 104156 and 103750:
-
-* 104250: pending, placed 20 minutes ago;
-* 104247: processed, placed 2 hours ago, not dispatched;
-* 104236: shipped express with UPS to Vienna yesterday;
-* 104233: shipped with DHL yesterday, in transit, delivery expected in 2 days;
-* 104156: delivered 6 days ago (inside the return window);
-* 104146: cancelled 10 days ago, PayPal payment refunded;
-* 104135: returned: return registered 3 days ago, not yet received, no refund yet;
-* 104073: shipped 16 days ago with DPD to Austria, no tracking update for over 14 days: late;
-* 103958: refunded 14 days ago to PayPal after a whole-order return;
-* 103917: delivered 29 days ago (the return window closes tomorrow);
-* 103750: delivered 45 days ago (outside the return window).
+Well-known records (:data:`DEMO_FIXTURES`, listed in ``demo_data.yaml``) have fixed numbers and timings relative to
+``now``, whatever the seed; customer :data:`FIXTURE_CUSTOMER` owns three of them.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -120,6 +105,8 @@ class DemoData(BaseModel):
     cancel_reasons: dict[str, float]
     sized_categories: list[str]
     return_reasons: dict[str, float]
+    tracking_numbers: dict[str, str]
+    """Carrier (or ``default``) -> its number format: literal text and ``{digits:12}`` or ``{alnum:6}`` runs."""
 
 
 def load_demo_data(path: Path = DATA_FILE) -> DemoData:
@@ -140,8 +127,10 @@ def load_demo_data(path: Path = DATA_FILE) -> DemoData:
 DATA = load_demo_data()
 DEMO_FIXTURES: dict[int, str] = DATA.fixtures
 FIXTURE_CUSTOMER = DATA.fixture_customer
-"""Lena Hoffmann (lena.hoffmann@example.com), Hamburg: owns 104233, 104156 and 103750."""
+"""Lena Hoffmann (lena.hoffmann@example.com): owns 104233, 104156 and 103750."""
 _BY_CODE = {c.code: c for c in DATA.countries}
+_TRACKING = re.compile(r"([^{]+)|\{(digits|alnum):(\d+)\}")
+_ALPHABETS = {"digits": "0123456789", "alnum": "0123456789ABCDEFGHJKLMNPRSTVWXYZ"}
 
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ø": "oe", "å": "aa", "æ": "ae"})
 
@@ -616,15 +605,13 @@ class _Generator:
         )
 
     def _tracking_number(self, carrier: str) -> str:
-        rng = self.rng
+        """A new number in the carrier's format (:attr:`DemoData.tracking_numbers`)."""
+        formats = DATA.tracking_numbers
+        runs = _TRACKING.findall(formats.get(carrier, formats["default"]))
         while True:
-            if carrier == "DHL":
-                number = "00340434" + "".join(rng.choices("0123456789", k=12))
-            elif carrier == "DPD":
-                number = "0" + "".join(rng.choices("0123456789", k=13))
-            else:
-                alnum = "0123456789ABCDEFGHJKLMNPRSTVWXYZ"
-                number = "1Z" + "".join(rng.choices(alnum, k=6)) + "66" + "".join(rng.choices("0123456789", k=8))
+            number = "".join(
+                text or "".join(self.rng.choices(_ALPHABETS[kind], k=int(count))) for text, kind, count in runs
+            )
             if number not in self.tracking:
                 self.tracking.add(number)
                 return number

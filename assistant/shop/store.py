@@ -446,3 +446,35 @@ def _product(row: sqlite3.Row) -> ProductRow:
 
 
 # --- loading (inside a transaction) ----------------------------------------------
+
+
+# --- reads on a connection (inside an import's transaction) ------------------------------
+
+
+def stored_skus(db: sqlite3.Connection) -> set[str]:
+    return {str(r[0]) for r in db.execute("SELECT sku FROM products")}
+
+
+def customer_emails(db: sqlite3.Connection) -> dict[str, str]:
+    """Email (lowercase) -> customer id."""
+    return {str(email).lower(): str(cid) for cid, email in db.execute("SELECT id, email FROM customers")}
+
+
+def customer_ids(db: sqlite3.Connection) -> set[str]:
+    return {str(r[0]) for r in db.execute("SELECT id FROM customers")}
+
+
+def product_variants(db: sqlite3.Connection) -> list[tuple[str, str, str | None, str | None]]:
+    """(sku, product name, colour, size) per variant; colour None for a product without variants."""
+    rows = db.execute("SELECT p.sku, p.name, v.color, v.size FROM products p LEFT JOIN variants v ON v.sku = p.sku")
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def stored_products(db: sqlite3.Connection, imported_only: bool = False) -> list[tuple[sqlite3.Row, list[sqlite3.Row]]]:
+    """Product rows (by category and SKU) with their variant rows (in stored order)."""
+    where = "source = 'import'" if imported_only else "1"
+    variants: dict[str, list[sqlite3.Row]] = {}
+    for v in db.execute(f"SELECT * FROM variants WHERE sku IN (SELECT sku FROM products WHERE {where}) ORDER BY rowid"):
+        variants.setdefault(v["sku"], []).append(v)
+    rows = db.execute(f"SELECT * FROM products WHERE {where} ORDER BY category, sku").fetchall()
+    return [(r, variants.get(r["sku"], [])) for r in rows]

@@ -35,7 +35,14 @@ from pydantic import BaseModel, ValidationError
 from assistant.errors import AssistantError
 from assistant.knowledge import Product, load_knowledge
 from assistant.shop.records import Customer, Order, ProductRow, VariantRow, iso
-from assistant.shop.store import ShopDB
+from assistant.shop.store import (
+    ShopDB,
+    customer_emails,
+    customer_ids,
+    product_variants,
+    stored_products,
+    stored_skus,
+)
 from assistant.shop.writes import save_customers, save_orders, save_products
 
 IMPORTED_CATALOGUE = "imported.yaml"
@@ -161,7 +168,7 @@ def import_shop(db_path: Path, source: Path, knowledge_dir: Path | None = None, 
             report.seconds = time.perf_counter() - started
             return report
         wanted = {it.sku for o in orders for it in o.items}
-        stored = {r[0] for r in db.execute("SELECT sku FROM products")}
+        stored = stored_skus(db)
         missing = wanted - stored - {p.sku for p in products}
         from_catalogue = [p for sku, p in catalogue.products.items() if sku in missing]
         save_products(db, [_rows(p, "catalogue") for p in from_catalogue])
@@ -336,7 +343,7 @@ class _Run:
 
     def customers(self, records: list[tuple[int, int, Any]], db: sqlite3.Connection) -> list[Customer]:
         file = "customers.json"
-        owners = {email.lower(): cid for cid, email in db.execute("SELECT id, email FROM customers")}
+        owners = customer_emails(db)
         out: list[Customer] = []
         first: dict[str, int] = {}
         emails: dict[str, int] = {}
@@ -385,11 +392,9 @@ class _Run:
         db: sqlite3.Connection,
     ) -> list[Order]:
         file = "orders.json"
-        known_customers = {r[0] for r in db.execute("SELECT id FROM customers")} | {c.id for c in customers}
+        known_customers = customer_ids(db) | {c.id for c in customers}
         variants: dict[str, tuple[str, set[tuple[str, str]]]] = {}
-        for sku, pname, color, size in db.execute(
-            "SELECT p.sku, p.name, v.color, v.size FROM products p LEFT JOIN variants v ON v.sku = p.sku"
-        ):
+        for sku, pname, color, size in product_variants(db):
             known = variants.setdefault(sku, (pname, set()))[1]
             if color is not None:
                 known.add((color, size or ""))
@@ -614,18 +619,18 @@ def _catalogue_product(row: sqlite3.Row, variants: list[dict[str, Any]]) -> dict
     return data
 
 
-def _stored_catalogue(db: sqlite3.Connection, where: str = "1", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-    variants: dict[str, list[dict[str, Any]]] = {}
-    for v in db.execute(
-        f"SELECT * FROM variants WHERE sku IN (SELECT sku FROM products WHERE {where}) ORDER BY rowid", params
-    ):
-        entry: dict[str, Any] = _FlowMap(color=v["color"])
-        if v["size"]:
-            entry["size"] = v["size"]
-        entry["stock"] = v["stock"]
-        variants.setdefault(v["sku"], []).append(entry)
-    rows = db.execute(f"SELECT * FROM products WHERE {where} ORDER BY category, sku", params)
-    return [_catalogue_product(r, variants.get(r["sku"], [])) for r in rows]
+def _stored_catalogue(db: sqlite3.Connection, imported_only: bool = False) -> list[dict[str, Any]]:
+    out = []
+    for row, variant_rows in stored_products(db, imported_only):
+        variants: list[dict[str, Any]] = []
+        for v in variant_rows:
+            entry: dict[str, Any] = _FlowMap(color=v["color"])
+            if v["size"]:
+                entry["size"] = v["size"]
+            entry["stock"] = v["stock"]
+            variants.append(entry)
+        out.append(_catalogue_product(row, variants))
+    return out
 
 
 class _FlowMap(dict[str, Any]):
@@ -642,7 +647,7 @@ _CatalogueDumper.add_representer(
 
 
 def _catalogue_yaml(db: sqlite3.Connection, catalogue: _Catalogue) -> str | None:
-    products = [p for p in _stored_catalogue(db, "source = 'import'") if p["sku"] not in catalogue.files]
+    products = [p for p in _stored_catalogue(db, imported_only=True) if p["sku"] not in catalogue.files]
     if not products:
         return None
     head = (
