@@ -250,7 +250,7 @@ def shop_import(
 @shop_app.command("export")
 def shop_export(folder: Annotated[Path, typer.Argument(help="Folder to write the JSON files into.")]) -> None:
     """Write the shop database as an import folder (products.json, customers.json, orders.json)."""
-    from assistant.shop.transfer import export_shop
+    from assistant.shop.export import export_shop
 
     path = Settings().shop_db
     if not path.exists():
