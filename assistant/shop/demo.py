@@ -26,22 +26,19 @@ from __future__ import annotations
 
 import itertools
 import random
-import re
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
-
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import AssistantError
 from assistant.knowledge import Product, load_knowledge
 from assistant.shop.business_days import add_business_days, is_business_day
+from assistant.shop.demo_data import DATA, DEMO_FIXTURES, FIXTURE_CUSTOMER, _Plan
+from assistant.shop.demo_fixtures import fixture_orders
+from assistant.shop.demo_parcels import parcel_events, tracking_number
+from assistant.shop.demo_people import People
 from assistant.shop.policy import ShopPolicy
 from assistant.shop.profile import Region, load_profile
 from assistant.shop.records import (
@@ -54,85 +51,13 @@ from assistant.shop.records import (
     Refund,
     ReturnItem,
     ReturnRecord,
-    TrackingEvent,
     VariantRow,
     iso,
 )
 from assistant.shop.store import ShopDB
 from assistant.shop.writes import save_customers, save_orders, save_products
 
-DATA_FILE = Path(__file__).with_name("demo_data.yaml")
-
-
-class _City(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str
-    first_zip: int
-    last_zip: int
-    step: int = Field(ge=1)
-    weight: float = Field(gt=0)
-
-
-class _Country(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    code: str
-    weight: float = Field(gt=0)
-    names: str
-    """Which :attr:`DemoData.names` pool most of its customers' names come from."""
-    cities: list[_City] = Field(min_length=1)
-    streets: list[str] = Field(min_length=1)
-
-
-class _Names(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    first: list[str] = Field(min_length=1)
-    last: list[str] = Field(min_length=1)
-
-
-class DemoData(BaseModel):
-    """The demo shop's people and habits (``demo_data.yaml``); the policy numbers come from the shop profile."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    fixture_customer: str
-    fixtures: dict[int, str]
-    """Order number -> what it is; these exist in every demo shop with the promised status and timing."""
-    countries: list[_Country] = Field(min_length=1)
-    names: dict[str, _Names]
-    email_domains: list[str] = Field(min_length=1)
-    payment_weights: dict[str, float]
-    status_weights: dict[str, float]
-    """About ten orders a day: a few open ones, most delivered long ago."""
-    cancel_reasons: dict[str, float]
-    sized_categories: list[str]
-    return_reasons: dict[str, float]
-    tracking_numbers: dict[str, str]
-    """Carrier (or ``default``) -> its number format: literal text and ``{digits:12}`` or ``{alnum:6}`` runs."""
-
-
-def load_demo_data(path: Path = DATA_FILE) -> DemoData:
-    """Read the demo data file.
-
-    Raises:
-        AssistantError: It is missing or does not match :class:`DemoData`, in one line.
-    """
-    try:
-        return DemoData.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as err:
-        raise AssistantError(f"{path}: cannot read the demo data ({err})") from None
-    except ValidationError as err:
-        first = err.errors()[0]
-        raise AssistantError(f"{path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
-
-
-DATA = load_demo_data()
-DEMO_FIXTURES: dict[int, str] = DATA.fixtures
-FIXTURE_CUSTOMER = DATA.fixture_customer
-"""Lena Hoffmann (lena.hoffmann@example.com): owns 104233, 104156 and 103750."""
-_BY_CODE = {c.code: c for c in DATA.countries}
-_TRACKING = re.compile(r"([^{]+)|\{(digits|alnum):(\d+)\}")
-_ALPHABETS = {"digits": "0123456789", "alnum": "0123456789ABCDEFGHJKLMNPRSTVWXYZ"}
-
-_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ø": "oe", "å": "aa", "æ": "ae"})
+__all__ = ["DEMO_FIXTURES", "FIXTURE_CUSTOMER", "build_demo_shop"]
 
 
 def build_demo_shop(
@@ -177,7 +102,7 @@ def build_demo_shop(
         if existing:
             raise AssistantError(f"{db_path} already holds {existing} orders; rebuild it with --replace")
         gen = _Generator(kb.products, seed, moment, ShopPolicy(load_profile(knowledge_dir)))
-        people = gen.customers(customers)
+        people = People(gen.crng, moment).customers(customers)
         made = gen.orders(people, orders)
         with shop.transaction() as db:
             save_products(db, [_product_row(p) for p in kb.products])
@@ -191,24 +116,6 @@ def _product_row(p: Product) -> tuple[ProductRow, list[VariantRow]]:
     details = p.model_dump(mode="json", include={"gender", "materials", "care", "weight_g", "features", "description"})
     row = ProductRow(sku=p.sku, name=p.name, category=p.category, price=p.price, currency=p.currency, details=details)
     return row, [VariantRow(sku=p.sku, color=v.color, size=v.size, stock=v.stock) for v in p.variants]
-
-
-@dataclass
-class _Plan:
-    """When things happen to one order (UTC); times after ``now`` have not happened yet."""
-
-    status: str
-    placed: datetime
-    shipped: datetime | None = None
-    expected: date | None = None
-    delivered: datetime | None = None
-    cancelled: datetime | None = None
-    cancel_reason: str | None = None
-    registered: datetime | None = None
-    received: datetime | None = None
-    refunded: datetime | None = None
-    return_reason: str | None = None
-    whole_return: bool = True
 
 
 class _Generator:
@@ -243,82 +150,11 @@ class _Generator:
     def _region(self, country: str) -> Region:
         return self.profile.region_of(country)
 
-    # --- customers ---
-
-    def customers(self, n: int) -> list[Customer]:
-        rng = self.crng
-        emails: set[str] = {"lena.hoffmann@example.com"}
-        out = [
-            Customer(
-                id=FIXTURE_CUSTOMER,
-                first_name="Lena",
-                last_name="Hoffmann",
-                email="lena.hoffmann@example.com",
-                phone="+49 170 5550123",
-                created_at=self.now - timedelta(days=700),
-                addresses=[Address(street="Eppendorfer Weg 112", zip="20259", city="Hamburg", country="DE")],
-            )
-        ]
-        codes = [c.code for c in DATA.countries]
-        weights = [c.weight for c in DATA.countries]
-        for i in range(1, n):
-            country = _BY_CODE[rng.choices(codes, weights)[0]]
-            names = DATA.names[country.names if rng.random() < 0.9 else rng.choice(list(DATA.names))]
-            first, last = rng.choice(names.first), rng.choice(names.last)
-            addresses = [self._address(country, rng)]
-            if rng.random() < 0.25:
-                other = country if rng.random() < 0.8 else _BY_CODE[rng.choices(codes, weights)[0]]
-                partner = f"{rng.choice(names.first)} {last}" if rng.random() < 0.3 else None
-                addresses.append(self._address(other, rng).model_copy(update={"name": partner}))
-            out.append(
-                Customer(
-                    id=f"C{10001 + i}",
-                    first_name=first,
-                    last_name=last,
-                    email=self._email(first, last, emails, rng),
-                    phone=_phone(country.code, rng) if rng.random() < 0.85 else None,
-                    created_at=self.now - timedelta(minutes=rng.randint(60 * 24, 60 * 24 * 365 * 4)),
-                    addresses=addresses,
-                )
-            )
-        return out
-
-    def _address(self, country: _Country, rng: random.Random) -> Address:
-        city = rng.choices(country.cities, [c.weight for c in country.cities])[0]
-        name, lo, hi, step = city.name, city.first_zip, city.last_zip, city.step
-        number = lo + step * rng.randint(0, (hi - lo) // step)
-        street = f"{rng.choice(country.streets)} {rng.randint(1, 160)}"
-        if country.code == "NL":
-            letters = "ABCEGHJKLMNPRTVWXZ"
-            zip_code = f"{number} {rng.choice(letters)}{rng.choice(letters)}"
-        elif country.code == "SE":
-            zip_code = f"{number // 100} {number % 100:02d}"
-        elif country.code in ("DE", "FI"):
-            zip_code = f"{number:05d}"
-        else:
-            zip_code = f"{number:04d}"
-        return Address(street=street, zip=zip_code, city=name, country=country.code)
-
-    @staticmethod
-    def _email(first: str, last: str, taken: set[str], rng: random.Random) -> str:
-        def fold(text: str) -> str:
-            text = text.lower().translate(_FOLD)
-            text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-            return "".join(ch for ch in text if ch.isalnum())
-
-        f, la = fold(first), fold(last)
-        pattern = rng.choice([f"{f}.{la}", f"{f}{la}", f"{f[0]}.{la}", f"{f}.{la}{rng.randint(70, 99)}", f"{f}_{la}"])
-        email = f"{pattern}@{rng.choice(DATA.email_domains)}"
-        while email in taken:
-            email = f"{pattern}{rng.randint(1, 999)}@{rng.choice(DATA.email_domains)}"
-        taken.add(email)
-        return email
-
     # --- orders ---
 
     def orders(self, people: list[Customer], n: int) -> list[Order]:
         rng = self.rng
-        fixtures = self._fixtures(people)
+        fixtures = fixture_orders(self, people)
         reserved = {o.id for o in fixtures}
         weights = [rng.paretovariate(1.6) for _ in people]
         plans: list[tuple[Customer, Address, str, bool, _Plan]] = []
@@ -514,12 +350,12 @@ class _Generator:
         delivered_at = plan.delivered if plan.delivered and plan.delivered <= now else None
         if plan.shipped is not None:
             carrier = self.policy.carrier(country, express=express)
-            events = self._events(carrier, plan, address, now)
+            events = parcel_events(self, carrier, plan, address, now)
             fulfilments.append(
                 Fulfilment(
                     carrier=carrier,
                     service="express" if express else "standard",
-                    tracking_number=self._tracking_number(carrier),
+                    tracking_number=tracking_number(self, carrier),
                     shipped_at=plan.shipped,
                     expected_delivery=plan.expected,
                     delivered_at=delivered_at,
@@ -604,178 +440,6 @@ class _Generator:
             refund=refund,
         )
 
-    def _tracking_number(self, carrier: str) -> str:
-        """A new number in the carrier's format (:attr:`DemoData.tracking_numbers`)."""
-        formats = DATA.tracking_numbers
-        runs = _TRACKING.findall(formats.get(carrier, formats["default"]))
-        while True:
-            number = "".join(
-                text or "".join(self.rng.choices(_ALPHABETS[kind], k=int(count))) for text, kind, count in runs
-            )
-            if number not in self.tracking:
-                self.tracking.add(number)
-                return number
-
-    def _events(self, carrier: str, plan: _Plan, address: Address, now: datetime) -> list[TrackingEvent]:
-        """The carrier's scans up to ``now``: label, pick-up, parcel centre, border, depot, delivery."""
-        assert plan.shipped is not None
-        rng = self.rng
-        shipped = plan.shipped
-        home = ", ".join(p for p in (self.profile.warehouse_city, self.profile.warehouse_country) if p)
-        there = f"{address.city}, {address.country}"
-        events = [
-            TrackingEvent(
-                at=shipped - timedelta(minutes=rng.randint(60, 240)),
-                status="label_created",
-                location=home,
-                description=f"Shipment information sent to {carrier} electronically",
-            ),
-            TrackingEvent(
-                at=shipped, status="picked_up", location=home, description=f"Parcel handed over to {carrier}"
-            ),
-            TrackingEvent(
-                at=shipped + timedelta(minutes=rng.randint(120, 300)),
-                status="in_transit",
-                location=home,
-                description=f"Processed at the {carrier} parcel centre",
-            ),
-        ]
-        if address.country != "DE":
-            events.append(
-                TrackingEvent(
-                    at=shipped + timedelta(hours=rng.randint(14, 30)),
-                    status="in_transit",
-                    location=address.country,
-                    description="Arrived in the destination country",
-                )
-            )
-        if plan.delivered is not None:
-            day = self._local(plan.delivered).date()
-            if rng.random() < 0.05 and plan.delivered - shipped > timedelta(days=2):
-                before = self._at(day - timedelta(days=1 if day.weekday() else 3), 11) + timedelta(
-                    minutes=rng.randint(0, 300)
-                )
-                events.append(
-                    TrackingEvent(
-                        at=before,
-                        status="delivery_attempted",
-                        location=there,
-                        description="Recipient not at home; next attempt on the next business day",
-                    )
-                )
-            events += [
-                TrackingEvent(
-                    at=self._at(day, 5) + timedelta(minutes=rng.randint(0, 90)),
-                    status="in_transit",
-                    location=there,
-                    description="Arrived at the delivery depot",
-                ),
-                TrackingEvent(
-                    at=self._at(day, 7, 30) + timedelta(minutes=rng.randint(0, 50)),
-                    status="out_for_delivery",
-                    location=there,
-                    description="Out for delivery",
-                ),
-                TrackingEvent(
-                    at=plan.delivered,
-                    status="delivered",
-                    location=there,
-                    description=rng.choices(
-                        [
-                            "Delivered to the recipient",
-                            "Delivered to a neighbour",
-                            "Left at the agreed safe place",
-                            "Delivered to a parcel locker",
-                        ],
-                        [70, 15, 10, 5],
-                    )[0],
-                ),
-            ]
-        events.sort(key=lambda e: e.at)
-        return [e for e in events if e.at <= now]
-
-    # --- the well-known records ---
-
-    def _fixtures(self, people: list[Customer]) -> list[Order]:
-        """The orders of :data:`DEMO_FIXTURES`, with fixed timings relative to ``now``."""
-        now, rng = self.now, self.rng
-        lena = people[0]
-
-        def ago(**kw: float) -> datetime:
-            return now - timedelta(**kw)
-
-        in_country = {
-            code: [c for c in people[1:] if c.addresses[0].country == code] or people[1:] for code in ("DE", "AT", "NL")
-        }
-
-        def pick(code: str, city: str | None = None) -> Customer:
-            pool = [c for c in in_country[code] if city is None or c.addresses[0].city == city] or in_country[code]
-            return rng.choice(pool)
-
-        today = self._local(now).date()
-
-        def in_transit(days_ago: int, expected: date) -> _Plan:
-            shipped = self._at(today - timedelta(days=days_ago), 17, 10)
-            return _Plan("shipped", shipped - timedelta(hours=5), shipped=shipped, expected=expected)
-
-        def delivered(status: str, days_ago: int, **returned: Any) -> _Plan:
-            at = self._at(today - timedelta(days=days_ago), 11, 20)
-            shipped = self._at(today - timedelta(days=days_ago + 2), 17, 10)
-            expected = today - timedelta(days=days_ago - 1)
-            return _Plan(status, shipped - timedelta(hours=5), shipped, expected, at, **returned)
-
-        cancelled = _Plan(
-            "cancelled", ago(days=10, minutes=35), cancelled=ago(days=10), cancel_reason="ordered the wrong size"
-        )
-        returned = delivered("returned", 8, registered=ago(days=3), return_reason="too_small")
-        refunded = delivered(
-            "refunded",
-            25,
-            registered=ago(days=20),
-            received=ago(days=16),
-            refunded=ago(days=14),
-            return_reason="changed_mind",
-        )
-        specs: list[tuple[int, Customer, str, bool, _Plan, bool]] = [
-            (104250, pick("DE"), "card", False, _Plan("pending", ago(minutes=20)), False),
-            (104247, pick("DE"), "klarna_pay_later", False, _Plan("processed", ago(hours=2)), False),
-            (
-                104236,
-                pick("AT", "Wien"),
-                "card",
-                True,
-                in_transit(1, today + timedelta(days=1)),
-                False,
-            ),
-            (
-                104233,
-                lena,
-                "card",
-                False,
-                in_transit(1, today + timedelta(days=2)),
-                False,
-            ),
-            (104156, lena, "paypal", False, delivered("delivered", 6), False),
-            (104146, pick("DE"), "paypal", False, cancelled, False),
-            (104135, pick("DE"), "card", False, returned, True),
-            (
-                104073,
-                pick("AT"),
-                "paypal",
-                False,
-                in_transit(16, today - timedelta(days=8)),
-                False,
-            ),
-            (103958, pick("NL"), "paypal", False, refunded, False),
-            (103917, pick("DE"), "klarna_pay_later", False, delivered("delivered", 29), False),
-            (103750, lena, "klarna_pay_later", False, delivered("delivered", 45), False),
-        ]
-        out = []
-        for number, customer, payment, express, plan, sized in specs:
-            address = customer.addresses[0]
-            out.append(self._order(number, customer, address, payment, express, plan, sized=sized))
-        return out
-
 
 _PLACED_MINUTES = {
     "processed": (61, 60 * 24 * 4),
@@ -785,20 +449,3 @@ _PLACED_MINUTES = {
     "refunded": (60 * 24 * 8, 60 * 24 * 118),
     "cancelled": (70, 60 * 24 * 118),
 }
-
-
-def _phone(country: str, rng: random.Random) -> str:
-    def digits(k: int) -> str:
-        return "".join(rng.choices("0123456789", k=k))
-
-    return {
-        "DE": lambda: f"+49 1{rng.choice('567')}{rng.randint(0, 9)} {digits(8)}",
-        "AT": lambda: f"+43 6{rng.choice('5678')}{rng.randint(0, 9)} {digits(7)}",
-        "CH": lambda: f"+41 7{rng.choice('56789')} {digits(3)} {digits(2)} {digits(2)}",
-        "NL": lambda: f"+31 6 {digits(8)}",
-        "BE": lambda: f"+32 4{rng.choice('789')}{rng.randint(0, 9)} {digits(2)} {digits(2)} {digits(2)}",
-        "DK": lambda: f"+45 {rng.choice('23')}{digits(1)} {digits(2)} {digits(2)} {digits(2)}",
-        "SE": lambda: f"+46 7{rng.choice('0236')} {digits(3)} {digits(2)} {digits(2)}",
-        "NO": lambda: f"+47 {rng.choice('49')}{digits(2)} {digits(2)} {digits(3)}",
-        "FI": lambda: f"+358 4{rng.randint(0, 5)} {digits(3)} {digits(4)}",
-    }[country]()
