@@ -403,9 +403,9 @@ class OrderDesk:
         if task == "cancel":
             outcome = self.actions.plan_cancel(order.id, reason=reason_given(state.said))
         elif task == "change_address":
-            refusal = self.actions.plan_change_address(order.id, order.delivery_address)
-            if isinstance(refusal, Refusal):
-                outcome = refusal
+            allowed = self.actions.plan_change_address(order.id, order.delivery_address)
+            if isinstance(allowed, Refusal):
+                outcome = allowed
             elif state.address is None:
                 return self._reply(
                     state,
@@ -415,9 +415,9 @@ class OrderDesk:
             else:
                 outcome = self.actions.plan_change_address(order.id, state.address)
         elif task == "change_item":
-            refusal = self.actions.plan_change_item(order.id, ItemChange(line=order.items[0].line))
-            if isinstance(refusal, Refusal) and refusal.kind.order_is_locked:
-                outcome = refusal
+            trial = self.actions.plan_change_item(order.id, ItemChange(line=order.items[0].line))
+            if isinstance(trial, Refusal) and trial.kind.order_is_locked:
+                outcome = trial
             else:
                 state.change = parse_change(message, order, self.actions.db, state.change)
                 if state.change is None or not is_complete(state.change):
