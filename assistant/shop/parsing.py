@@ -62,14 +62,19 @@ def is_yes(message: str) -> bool:
     return bool(_YES.match(message))
 
 
-def parse_address(text: str) -> Address | None:
-    """'Lindenallee 7, 20259 Hamburg' (optionally ', Germany') as an address; None when it is not one."""
+def parse_address(text: str, home: str | None) -> Address | None:
+    """'Lindenallee 7, 20259 Hamburg' (optionally ', Germany') as an address; None when it is not one.
+
+    Args:
+        text: What the customer wrote.
+        home: The country code of an address that names none (the shop's own country); None: one must be named.
+    """
     text = re.sub(r"^.*?\b(?:to|is|address:?)\s+(?=[A-ZÄÖÜ])", "", text.strip())
     found = _ADDRESS.search(text)
     if not found:
         return None
-    country = (found.group("country") or "germany").strip().lower()
-    code = _COUNTRIES.get(country, country.upper() if len(country) == 2 else None)
+    country = (found.group("country") or "").strip().lower()
+    code = _COUNTRIES.get(country, country.upper() if len(country) == 2 else None) if country else home
     if code is None:
         return None
     try:

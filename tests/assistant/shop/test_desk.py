@@ -19,22 +19,22 @@ def test_anything_else_is_not_a_yes(text: str) -> None:
 
 
 def test_reads_an_address_with_and_without_country() -> None:
-    home = parse_address("please send it to Lindenallee 7, 20259 Hamburg")
+    home = parse_address("please send it to Lindenallee 7, 20259 Hamburg", home="DE")
     assert home is not None and (home.street, home.zip, home.city, home.country) == (
         "Lindenallee 7",
         "20259",
         "Hamburg",
         "DE",
     )
-    vienna = parse_address("The new address is Lindengasse 51, 1110 Wien, Austria")
+    vienna = parse_address("The new address is Lindengasse 51, 1110 Wien, Austria", home="DE")
     assert vienna is not None and vienna.country == "AT" and vienna.zip == "1110"
-    utrecht = parse_address("Julianalaan 107, 3571 ML Utrecht, Netherlands")
+    utrecht = parse_address("Julianalaan 107, 3571 ML Utrecht, Netherlands", home="DE")
     assert utrecht is not None and utrecht.zip == "3571 ML"
 
 
 def test_not_an_address() -> None:
-    assert parse_address("my order is late") is None
-    assert parse_address("Lindenallee 7, 20259 Hamburg, Atlantis") is None
+    assert parse_address("my order is late", home="DE") is None
+    assert parse_address("Lindenallee 7, 20259 Hamburg, Atlantis", home="DE") is None
 
 
 # --- identity checks: limits across conversations, expiry ----------------------------------
@@ -155,3 +155,11 @@ def test_a_detail_the_desk_waits_for_is_its_own_even_when_it_sounds_like_a_hando
     assert state.busy
     assert not desk.claims(state, _ask("what jackets do you have?", intent="product_search", route="product"))
     assert not state.busy  # the customer moved on
+
+
+def test_an_address_without_a_country_is_in_the_shops_home_country_or_none() -> None:
+    home = parse_address("Lindenallee 7, 20259 Hamburg", home="AT")
+    assert home is not None and home.country == "AT"
+    assert parse_address("Lindenallee 7, 20259 Hamburg", home=None) is None
+    named = parse_address("Lindenallee 7, 20259 Hamburg, Germany", home=None)
+    assert named is not None and named.country == "DE"
