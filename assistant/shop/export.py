@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from assistant.shop.store import (
-    ShopDB,
-)
+from assistant.shop.store import ShopDB
 from assistant.shop.transfer_files import (
     _stored_catalogue,
     _write_atomic,

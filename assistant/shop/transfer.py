@@ -21,11 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.knowledge import Product, load_knowledge
+from assistant.shop.reads import stored_skus
 from assistant.shop.records import iso
-from assistant.shop.store import (
-    ShopDB,
-    stored_skus,
-)
+from assistant.shop.store import ShopDB
 from assistant.shop.transfer_check import (
     _Catalogue,
     _Run,

@@ -13,12 +13,8 @@ import yaml
 from pydantic import ValidationError
 
 from assistant.knowledge import Product, load_knowledge
+from assistant.shop.reads import customer_emails, customer_ids, product_variants
 from assistant.shop.records import Customer, Order
-from assistant.shop.store import (
-    customer_emails,
-    customer_ids,
-    product_variants,
-)
 from assistant.shop.transfer_files import (
     _CSV_REQUIRED,
     _EXTRA,

@@ -16,10 +16,8 @@ from pydantic import BaseModel, ValidationError
 
 from assistant.errors import AssistantError
 from assistant.knowledge import Product, load_knowledge
+from assistant.shop.reads import stored_products
 from assistant.shop.records import ProductRow, VariantRow
-from assistant.shop.store import (
-    stored_products,
-)
 
 if TYPE_CHECKING:
     from assistant.shop.transfer_check import _Catalogue
