@@ -3,7 +3,7 @@
 Served at ``/lead`` behind a password (see ``assistant.lead_auth``). Only wiring
 lives here: the figures come from ``assistant.analytics``, the gaps from
 ``assistant.gaps``, retraining from ``assistant.jobs``, the audit trail of order
-actions from the shop database (read as ``assistant.audit_view`` words it);
+actions from the shop database (read as ``assistant.shop.audit`` words it);
 corrections go to the turn log as curations beside the turn.
 """
 
