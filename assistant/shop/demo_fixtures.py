@@ -12,7 +12,7 @@ from assistant.shop.records import (
 )
 
 if TYPE_CHECKING:
-    from assistant.shop.demo import _Generator
+    from assistant.shop.demo_orders import _Generator
 
 
 def fixture_orders(gen: _Generator, people: list[Customer]) -> list[Order]:

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+import random
+from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from assistant.shop.demo_data import _ALPHABETS, _TRACKING, DATA, _Plan
+from assistant.shop.profile import ShopProfile
 from assistant.shop.records import (
     Address,
     TrackingEvent,
 )
 
-if TYPE_CHECKING:
-    from assistant.shop.demo import _Generator
+
+class _Draws(Protocol):
+    """What drawing a parcel needs of the order generator."""
+
+    rng: random.Random
+    tracking: set[str]
+    profile: ShopProfile
+
+    def _at(self, day: date, hour: int, minute: int = 0) -> datetime: ...
+
+    def _local(self, moment: datetime) -> datetime: ...
 
 
-def tracking_number(gen: _Generator, carrier: str) -> str:
+def tracking_number(gen: _Draws, carrier: str) -> str:
     """A new number in the carrier's format (:attr:`DemoData.tracking_numbers`)."""
     formats = DATA.tracking_numbers
     runs = _TRACKING.findall(formats.get(carrier, formats["default"]))
@@ -26,7 +37,7 @@ def tracking_number(gen: _Generator, carrier: str) -> str:
             return number
 
 
-def parcel_events(gen: _Generator, carrier: str, plan: _Plan, address: Address, now: datetime) -> list[TrackingEvent]:
+def parcel_events(gen: _Draws, carrier: str, plan: _Plan, address: Address, now: datetime) -> list[TrackingEvent]:
     """The carrier's scans up to ``now``: label, pick-up, parcel centre, border, depot, delivery."""
     assert plan.shipped is not None
     rng = gen.rng

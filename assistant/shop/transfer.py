@@ -24,15 +24,13 @@ from assistant.knowledge import Product, load_knowledge
 from assistant.shop.reads import stored_skus
 from assistant.shop.records import iso
 from assistant.shop.store import ShopDB
-from assistant.shop.transfer_check import (
-    _Catalogue,
-    _Run,
-)
+from assistant.shop.transfer_check import _Run
 from assistant.shop.transfer_files import (
     IMPORTED_CATALOGUE,
     ImportProblem,
     ImportReport,
     ShopImportError,
+    _Catalogue,
     _catalogue_yaml,
     _check_catalogue_yaml,
     _json_records,

@@ -9,10 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from assistant.knowledge import Product, load_knowledge
+from assistant.knowledge import Product
 from assistant.shop.reads import customer_emails, customer_ids, product_variants
 from assistant.shop.records import Customer, Order
 from assistant.shop.transfer_files import (
@@ -20,40 +19,14 @@ from assistant.shop.transfer_files import (
     _EXTRA,
     _LIST_SEPARATOR,
     CSV_COLUMNS,
-    IMPORTED_CATALOGUE,
     ImportProblem,
     ImportReport,
     ShopImportError,
+    _Catalogue,
     _describe,
     _json_records,
     _key,
 )
-
-
-class _Catalogue:
-    """The knowledge folder's products: every loaded one, and which file defines each SKU (not imported.yaml)."""
-
-    def __init__(self, products: dict[str, Product], files: dict[str, str]) -> None:
-        self.products = products
-        self.files = files
-
-    @classmethod
-    def load(cls, knowledge_dir: Path | None) -> _Catalogue:
-        if knowledge_dir is None:
-            return cls({}, {})
-        kb = load_knowledge(knowledge_dir)
-        files: dict[str, str] = {}
-        for path in sorted((knowledge_dir / "catalogue").glob("*.y*ml")):
-            if path.name == IMPORTED_CATALOGUE:
-                continue
-            try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
-                continue  # load_knowledge reports it; `kb check` shows the problem
-            for raw in (data or {}).get("products", []) if isinstance(data, dict) else []:
-                if isinstance(raw, dict) and isinstance(raw.get("sku"), str):
-                    files.setdefault(raw["sku"], f"catalogue/{path.name}")
-        return cls({p.sku: p for p in kb.products}, files)
 
 
 class _Run:

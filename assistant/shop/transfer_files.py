@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -18,9 +18,6 @@ from assistant.errors import AssistantError
 from assistant.knowledge import Product, load_knowledge
 from assistant.shop.reads import stored_products
 from assistant.shop.records import ProductRow, VariantRow
-
-if TYPE_CHECKING:
-    from assistant.shop.transfer_check import _Catalogue
 
 IMPORTED_CATALOGUE = "imported.yaml"
 """File name of the imported products inside ``<knowledge_dir>/catalogue``."""
@@ -288,3 +285,29 @@ def _write_atomic(target: Path, text: str) -> None:
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, target)
+
+
+class _Catalogue:
+    """The knowledge folder's products: every loaded one, and which file defines each SKU (not imported.yaml)."""
+
+    def __init__(self, products: dict[str, Product], files: dict[str, str]) -> None:
+        self.products = products
+        self.files = files
+
+    @classmethod
+    def load(cls, knowledge_dir: Path | None) -> _Catalogue:
+        if knowledge_dir is None:
+            return cls({}, {})
+        kb = load_knowledge(knowledge_dir)
+        files: dict[str, str] = {}
+        for path in sorted((knowledge_dir / "catalogue").glob("*.y*ml")):
+            if path.name == IMPORTED_CATALOGUE:
+                continue
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                continue  # load_knowledge reports it; `kb check` shows the problem
+            for raw in (data or {}).get("products", []) if isinstance(data, dict) else []:
+                if isinstance(raw, dict) and isinstance(raw.get("sku"), str):
+                    files.setdefault(raw["sku"], f"catalogue/{path.name}")
+        return cls({p.sku: p for p in kb.products}, files)
