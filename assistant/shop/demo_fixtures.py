@@ -32,6 +32,7 @@ def fixture_orders(gen: _Generator, people: list[Customer]) -> list[Order]:
         return rng.choice(pool)
 
     today = gen._local(now).date()
+    window = gen.profile.returns.window_days  # 103917's return window closes tomorrow, 103750's is long over
 
     def in_transit(days_ago: int, expected: date) -> _Plan:
         shipped = gen._at(today - timedelta(days=days_ago), 17, 10)
@@ -86,8 +87,8 @@ def fixture_orders(gen: _Generator, people: list[Customer]) -> list[Order]:
             False,
         ),
         (103958, pick("NL"), "paypal", False, refunded, False),
-        (103917, pick("DE"), "klarna_pay_later", False, delivered("delivered", 29), False),
-        (103750, lena, "klarna_pay_later", False, delivered("delivered", 45), False),
+        (103917, pick("DE"), "klarna_pay_later", False, delivered("delivered", window - 1), False),
+        (103750, lena, "klarna_pay_later", False, delivered("delivered", window + 15), False),
     ]
     out = []
     for number, customer, payment, express, plan, sized in specs:
