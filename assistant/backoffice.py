@@ -20,7 +20,8 @@ from assistant.gaps import GapsReport, gaps_report
 from assistant.index import SyncReport
 from assistant.jobs import INTENT_METRICS, REPLY_METRICS, JobKind, JobStatus, TrainingJobs, better
 from assistant.knowledge import LoadProblem, load_knowledge
-from assistant.shopdb import AuditEntry, IdentityCheck, ShopDB
+from assistant.shop.records import AuditEntry, IdentityCheck
+from assistant.shop.store import ShopDB
 from assistant.turnlog import Curation, Ticket, TurnRecord
 
 MAX_REPLY_CHARS = 4000

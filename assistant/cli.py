@@ -211,7 +211,7 @@ def shop_demo(
     seed: Annotated[int, typer.Option(help="Seed of the generator: the same seed gives the same shop.")] = 7,
 ) -> None:
     """Fill the shop database with demo customers and orders from the catalogue."""
-    from assistant.demo_shop import DEMO_FIXTURES, build_demo_shop
+    from assistant.shop.demo import DEMO_FIXTURES, build_demo_shop
 
     settings = Settings()
     try:
@@ -232,7 +232,7 @@ def shop_import(
     strict: Annotated[bool, typer.Option(help="Abort without writing anything if any record is invalid.")] = False,
 ) -> None:
     """Load a shop's products, customers and orders (format: docs/shop-import.md); exit 1 on invalid records."""
-    from assistant.shop_import import import_shop
+    from assistant.shop.transfer import import_shop
 
     settings = Settings()
     try:
@@ -252,7 +252,7 @@ def shop_import(
 @shop_app.command("export")
 def shop_export(folder: Annotated[Path, typer.Argument(help="Folder to write the JSON files into.")]) -> None:
     """Write the shop database as an import folder (products.json, customers.json, orders.json)."""
-    from assistant.shop_import import export_shop
+    from assistant.shop.export import export_shop
 
     path = Settings().shop_db
     if not path.exists():

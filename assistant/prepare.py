@@ -9,6 +9,7 @@ import logging
 import shutil
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from pydantic import BaseModel
 
@@ -92,34 +93,69 @@ def ensure_sentiment(settings: Settings, trainers: Trainers) -> str:
     return registry.active_version() or ""
 
 
+SHOP_EXPORT_DIR = "shop-export"
+"""A knowledge folder's own customers and orders (``<knowledge_dir>/shop-export/``, the format of
+``python -m assistant shop import``, docs/shop-import.md); without it the demo generator builds the shop."""
+
+
 def ensure_shop(settings: Settings, now: datetime | None = None) -> str:
-    """The shop database: the demo shop (built from the catalogue) when there is none yet.
+    """The shop database: the knowledge folder's own shop export when it has one, else the demo shop.
 
     The demo shop's orders are timed relative to the moment it was built (an order "placed 20 minutes ago",
     a parcel "expected in 2 days"), so a demo shop older than :data:`DEMO_MAX_AGE` that nobody changed in
-    chat is built again; an imported shop is never touched.
+    chat is built again. A shop built for another knowledge folder (``SHOP_KNOWLEDGE_DIR`` changed) is built
+    again for this one; a shop loaded with ``shop import`` is never touched.
     """
-    from assistant.demo_shop import build_demo_shop
-    from assistant.shopdb import ShopDB
+    from assistant.shop.store import ShopDB
 
     now = now or datetime.now(UTC)
+    knowledge = str(settings.knowledge_dir.resolve())
     if not settings.shop_db.exists():
-        build_demo_shop(settings.shop_db, settings.knowledge_dir, now=now)
-        return f"{settings.shop_db} (demo shop built now)"
+        return _build_shop(settings, now, knowledge, "built now")
     with ShopDB(settings.shop_db) as db:
         counts, info = db.counts(), db.info()
         changed = len(db.audit(limit=1)) > 0
+    origin = info.get("origin")
+    if origin in ("demo", "export") and info.get("knowledge", knowledge) != knowledge:
+        return _build_shop(settings, now, knowledge, f"rebuilt: the last one was for {info['knowledge']}")
     built = datetime.fromisoformat(info["built_at"]) if info.get("built_at") else None
-    if info.get("origin") == "demo" and built is not None and now - built > DEMO_MAX_AGE:
+    if origin == "demo" and built is not None and now - built > DEMO_MAX_AGE:
         age = f"{(now - built).total_seconds() / 86400:.1f} days"
         if changed:
             return (
                 f"{settings.shop_db} (demo shop built {age} ago, changed in chat since; its timeline is dated: "
                 "`python -m assistant shop demo --replace` rebuilds it)"
             )
-        build_demo_shop(settings.shop_db, settings.knowledge_dir, now=now, replace=True)
-        return f"{settings.shop_db} (demo shop rebuilt: the last one was {age} old)"
+        return _build_shop(settings, now, knowledge, f"rebuilt: the last one was {age} old")
     return f"{settings.shop_db} ({counts['customers']} customers, {counts['orders']} orders)"
+
+
+def _build_shop(settings: Settings, now: datetime, knowledge: str, why: str) -> str:
+    """Build the shop database afresh: from ``<knowledge_dir>/shop-export/`` when there is one, else the demo.
+
+    Raises:
+        AssistantError: The export has invalid records (nothing is kept; the first problem is named).
+    """
+    from assistant.shop.demo import build_demo_shop
+    from assistant.shop.store import ShopDB
+    from assistant.shop.transfer import import_shop
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{settings.shop_db}{suffix}").unlink(missing_ok=True)
+    export = settings.knowledge_dir / SHOP_EXPORT_DIR
+    if not export.is_dir():
+        build_demo_shop(settings.shop_db, settings.knowledge_dir, now=now)
+        with ShopDB(settings.shop_db) as db:
+            db.set_info(knowledge=knowledge)
+        return f"{settings.shop_db} (demo shop {why})"
+    report = import_shop(settings.shop_db, export, settings.knowledge_dir, strict=True)
+    if report.problems:
+        settings.shop_db.unlink(missing_ok=True)
+        more = f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""
+        raise AssistantError(f"{export}: {report.problems[0]}{more}")
+    with ShopDB(settings.shop_db) as db:
+        db.set_info(origin="export", knowledge=knowledge)
+    return f"{settings.shop_db} (shop export {export} loaded, {why}: {report.summary()})"
 
 
 def prepare(settings: Settings, trainers: Trainers, progress: bool = True) -> PrepareReport:

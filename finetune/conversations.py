@@ -44,12 +44,13 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from assistant.actions import OrderActions
 from assistant.dialogue import Assistant, Reply, Strategy
 from assistant.entities import Entities
 from assistant.errors import AssistantError
-from assistant.orderdesk import DeskAction, OrderDesk
-from assistant.shopdb import ShopDB
+from assistant.shop.actions import OrderActions
+from assistant.shop.desk import OrderDesk
+from assistant.shop.desk_state import DeskAction
+from assistant.shop.store import ShopDB
 from assistant.taxonomy import Route
 from finetune.shop_changes import Expect, audit_rows, database_problems, snapshot
 
@@ -196,8 +197,8 @@ class StartingShop:
         Raises:
             ConversationError: ``source`` does not exist or its export holds invalid records.
         """
-        from assistant.demo_shop import build_demo_shop
-        from assistant.shop_import import import_shop
+        from assistant.shop.demo import build_demo_shop
+        from assistant.shop.transfer import import_shop
 
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "starting-shop.sqlite"

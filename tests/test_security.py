@@ -19,11 +19,11 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from assistant.demo_shop import build_demo_shop
 from assistant.security.http import SESSION_COOKIE
 from assistant.security.throttle import Throttle
 from assistant.settings import REPO_ROOT, Settings
-from assistant.shopdb import ShopDB
+from assistant.shop.demo import build_demo_shop
+from assistant.shop.store import ShopDB
 
 pytestmark = pytest.mark.integration
 
@@ -320,7 +320,8 @@ def test_customer_html_markdown_and_scripts_show_as_text_in_every_lead_view(
 
     from playwright.sync_api import expect, sync_playwright
 
-    from assistant.actions import OrderActions, Plan
+    from assistant.shop.actions import OrderActions
+    from assistant.shop.plans import Plan
 
     port, hits = bait
     here = f"http://127.0.0.1:{port}"

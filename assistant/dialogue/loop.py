@@ -37,13 +37,13 @@ from assistant.generation import ReplyGenerator
 from assistant.index import KnowledgeIndex
 from assistant.intents import IntentClassifier
 from assistant.knowledge import KnowledgeBase, Passage, load_knowledge
-from assistant.orderdesk import OrderDesk
 from assistant.prompts import SHOP_NAME, PromptLibrary
 from assistant.registry import ModelRegistry
 from assistant.retrieval import Retriever
 from assistant.sentiment import SentimentModel
 from assistant.sessions import SessionStore
 from assistant.settings import Settings
+from assistant.shop.desk import OrderDesk
 from assistant.taxonomy import Taxonomy, load_taxonomy
 from assistant.turnlog import TurnLog
 

@@ -11,8 +11,9 @@ from assistant.generation import ReplyGenerator
 from assistant.hours import OpeningHours
 from assistant.intents import IntentClassifier
 from assistant.knowledge import KnowledgeBase
-from assistant.orderdesk import IdentityLimits, OrderDesk
 from assistant.settings import Settings
+from assistant.shop.desk import OrderDesk
+from assistant.shop.desk_state import IdentityLimits
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,8 @@ def desk(settings: Settings) -> OrderDesk | None:
     if not settings.shop_db.exists():
         log.warning("no shop database at %s: order lookups are off; run: python -m assistant prepare", settings.shop_db)
         return None
-    from assistant.actions import OrderActions
-    from assistant.shopdb import ShopDB
+    from assistant.shop.actions import OrderActions
+    from assistant.shop.store import ShopDB
 
     limits = IdentityLimits(
         per_session=settings.identity_failures_session,

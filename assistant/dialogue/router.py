@@ -2,12 +2,11 @@
 
 The router reads one :class:`Understanding`, the session and the turn's :class:`Evidence` (looked up only
 when a rule needs it) and returns one :class:`Decision`. It writes nothing; the order desk, asked whether it
-takes the turn, is the only part that changes state here (its own).
+takes the turn (:meth:`OrderDesk.claims`), is the only part that changes state here (its own).
 """
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -16,14 +15,14 @@ from assistant.answers import asked_aspects
 from assistant.dialogue.evidence import Evidence
 from assistant.dialogue.turn import RouteName, Session
 from assistant.dialogue.understand import Understanding
-from assistant.orderdesk import INTENT_TASKS, OrderDesk, is_yes
 from assistant.settings import Settings
+from assistant.shop.desk import OrderDesk
+from assistant.shop.desk_state import DeskAsk
 from assistant.taxonomy import OUT_OF_SCOPE
 
 _FIXED_ROUTES = frozenset({"greeting", "thanks", "goodbye"})
 _CATALOGUE_ASPECTS = {"care", "material", "weight"}
 """Asked about a named product, these are answered from its catalogue entry, not from a general FAQ."""
-_ASKS_FOR_PERSON = re.compile(r"\b(person|human|agent|someone|somebody|colleague|staff|manager|real)\b", re.I)
 
 
 class Responder(StrEnum):
@@ -134,31 +133,16 @@ class Router:
         return decide(Responder.DONT_KNOW, "nothing the shop wrote answers it")
 
     def _desk_claims(self, u: Understanding, session: Session, route: RouteName) -> bool:
-        """Whether the order desk answers this turn; a task it cannot continue is dropped (a pending change too)."""
-        if self.desk is None:
+        """Whether the order desk answers this turn: the desk decides (and drops a task it cannot continue)."""
+        if self.desk is None or route == "none":
             return False
-        state, numbers, label = session.desk, u.entities.order_numbers, u.prediction.label
-        if (
-            route == "handoff"
-            and state.busy
-            and state.plan is None
-            and not _ASKS_FOR_PERSON.search(u.text)
-            and label != "complaint"
-            and self.desk.expects(state, u.text, numbers)
-        ):
-            return True  # "Sophie Hofer, 1110" or "a 41 please" answers the desk's question, whatever it sounds like
-        if route == "handoff" or u.injection:
-            state.task, state.plan = None, None  # an angry "no!", a request for a person: nothing is changed
-            return False
-        if state.plan is not None:
-            return True  # the answer to "shall I go ahead?": only an explicit yes changes the order
-        if state.busy and not (
-            label in INTENT_TASKS
-            or self.desk.expects(state, u.text, numbers)
-            or is_yes(u.text)  # "yes" to a question the desk asked: it asks again
-            or route in ("clarify", "fallback")
-        ):
-            state.task = None  # the customer moved on to another question
-        if not state.busy and session.waiting_for_order is not None and numbers:
-            return label in INTENT_TASKS
-        return self.desk.takes(state, label, numbers, u.intent_route)
+        ask = DeskAsk(
+            message=u.text,
+            intent=u.prediction.label,
+            intent_route=u.intent_route,
+            route=route,
+            order_numbers=u.entities.order_numbers,
+            waiting_for_order=session.waiting_for_order is not None,
+            injection=u.injection,
+        )
+        return self.desk.claims(session.desk, ask)

@@ -18,9 +18,9 @@ from assistant.entities import Entities
 from assistant.generation import Generation
 from assistant.index import Hit
 from assistant.intents import IntentPrediction
-from assistant.orderdesk import DeskReply, DeskState
 from assistant.recommend import Constraints
 from assistant.sentiment import Sentiment
+from assistant.shop.desk_state import DeskReply, DeskState
 from assistant.taxonomy import Route
 
 RouteName = Route | Literal["clarify", "none"]

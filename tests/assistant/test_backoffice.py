@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from assistant.actions import OrderActions
 from assistant.backoffice import Backoffice
-from assistant.demo_shop import build_demo_shop
 from assistant.dialogue import Assistant
 from assistant.errors import AssistantError
 from assistant.jobs import TrainingJobs
 from assistant.knowledge import load_knowledge
-from assistant.orderdesk import OrderDesk
-from assistant.shopdb import ShopDB
+from assistant.shop.actions import OrderActions
+from assistant.shop.demo import build_demo_shop
+from assistant.shop.desk import OrderDesk
+from assistant.shop.store import ShopDB
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ import time
 
 from assistant.dialogue.responders.base import Ask, Immediate
 from assistant.dialogue.turn import Draft, elapsed_ms
-from assistant.orderdesk import OrderDesk
+from assistant.shop.desk import OrderDesk
 
 
 class DeskResponder(Immediate):

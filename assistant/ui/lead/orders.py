@@ -7,9 +7,9 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from assistant.audit_view import change_line, entry_markdown, order_changes
 from assistant.backoffice import Backoffice
 from assistant.errors import AssistantError
+from assistant.shop.audit import change_line, entry_markdown, order_changes
 from assistant.ui.lead.common import parse_order_number, safe, selected_row, short
 
 AUDIT_COLUMNS = ["entry", "time (UTC)", "order", "action", "actor", "what changed", "turn id"]

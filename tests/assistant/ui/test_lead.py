@@ -19,13 +19,14 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from assistant.actions import OrderActions, Plan
-from assistant.demo_shop import build_demo_shop
 from assistant.dialogue import Assistant
 from assistant.jobs import TrainingJobs
-from assistant.orderdesk import OrderDesk
 from assistant.settings import REPO_ROOT, Settings
-from assistant.shopdb import ShopDB
+from assistant.shop.actions import OrderActions
+from assistant.shop.demo import build_demo_shop
+from assistant.shop.desk import OrderDesk
+from assistant.shop.plans import Plan
+from assistant.shop.store import ShopDB
 from assistant.turnlog import Ticket, TurnLog, TurnRecord
 from assistant.ui.lead import OPENING_API, build_lead_ui, open_once
 

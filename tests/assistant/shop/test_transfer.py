@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 
-from assistant.demo_shop import build_demo_shop
 from assistant.knowledge import load_knowledge
-from assistant.shop_import import IMPORTED_CATALOGUE, ShopImportError, export_shop, import_shop
-from assistant.shopdb import Order, ShopDB
+from assistant.shop.demo import build_demo_shop
+from assistant.shop.export import export_shop
+from assistant.shop.records import Order
+from assistant.shop.store import ShopDB
+from assistant.shop.transfer import IMPORTED_CATALOGUE, ShopImportError, import_shop
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 EXAMPLE = REPO / "docs" / "examples" / "shop-import"
 
 

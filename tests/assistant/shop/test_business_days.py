@@ -1,6 +1,6 @@
 from datetime import date
 
-from assistant.business_days import add_business_days, business_days_between, is_business_day
+from assistant.shop.business_days import add_business_days, business_days_between, is_business_day
 
 FRIDAY = date(2026, 11, 20)
 

@@ -4,11 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.actions import ItemChange, OrderActions, Plan
-from assistant.audit_view import Change, args_line, change_line, entry_markdown, order_changes
-from assistant.demo_shop import build_demo_shop
 from assistant.settings import REPO_ROOT
-from assistant.shopdb import Address, AuditEntry, ShopDB
+from assistant.shop.actions import OrderActions
+from assistant.shop.audit import Change, args_line, change_line, entry_markdown, order_changes
+from assistant.shop.demo import build_demo_shop
+from assistant.shop.plans import ItemChange, Plan
+from assistant.shop.records import Address, AuditEntry
+from assistant.shop.store import ShopDB
 
 NOW = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
 

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from assistant.security.escape import literal
-from assistant.shopdb import AuditEntry, Order, OrderItem, Refund, ReturnRecord
+from assistant.shop.records import AuditEntry, Order, OrderItem, Refund, ReturnRecord
 
 NONE = "—"
 DETAIL_ONLY = {"cancel reason", "subtotal"}

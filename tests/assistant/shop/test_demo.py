@@ -4,15 +4,21 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.demo_shop import DEMO_FIXTURES, FIXTURE_CUSTOMER, SHOP_TZ, build_demo_shop
 from assistant.errors import AssistantError
 from assistant.knowledge import load_knowledge
-from assistant.shopdb import ORDER_STATUSES, Order, ShopDB
+from assistant.shop.demo import DEMO_FIXTURES, FIXTURE_CUSTOMER, build_demo_shop
+from assistant.shop.policy import ShopPolicy
+from assistant.shop.profile import load_profile
+from assistant.shop.records import ORDER_STATUSES, Order
+from assistant.shop.store import ShopDB
 
-KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
+KNOWLEDGE = Path(__file__).resolve().parents[3] / "knowledge"
+POLICY = ShopPolicy(load_profile(KNOWLEDGE))
+SHOP_TZ = ZoneInfo(POLICY.profile.time_zone)
 NOW = datetime(2025, 3, 12, 15, 30, tzinfo=UTC)  # a Wednesday afternoon
 ZIP = {
     "DE": r"\d{5}",
@@ -103,7 +109,7 @@ def test_timings_fit_each_status(orders: list[Order]) -> None:
             assert o.delivered_at is not None and o.fulfilment is not None
             assert o.fulfilment.shipped_at < o.delivered_at <= NOW
         if o.status in ("returned", "refunded"):
-            deadline = o.return_deadline
+            deadline = POLICY.return_deadline(o)
             assert o.returns and deadline is not None and o.returns[0].registered_at <= deadline
         if o.status == "returned":
             assert o.all_refunds == []
@@ -117,7 +123,7 @@ def test_timings_fit_each_status(orders: list[Order]) -> None:
             carriers = {"DE": "DHL", "CH": "DHL", "NO": "DHL"}
             expected = "UPS" if o.shipping_method == "express" else carriers.get(o.delivery_address.country, "DPD")
             assert o.fulfilment.carrier == expected, o.id
-    deadlines = [o.return_deadline for o in orders if o.status == "delivered" and o.return_deadline]
+    deadlines = [POLICY.return_deadline(o) for o in orders if o.status == "delivered" and POLICY.return_deadline(o)]
     assert any(d > NOW for d in deadlines) and any(d < NOW for d in deadlines)
     assert {o.fulfilment.carrier for o in orders if o.fulfilment} == {"DHL", "DPD", "UPS"}
 
@@ -140,7 +146,7 @@ def test_fixtures_keep_their_promises(demo: ShopDB) -> None:
     assert shipped.last_event is not None and shipped.last_event.status == "in_transit"
     express = o[104236].fulfilment
     assert express is not None and express.carrier == "UPS" and o[104236].delivery_address.city == "Wien"
-    deadline = {number: o[number].return_deadline or NOW for number in (104156, 103917, 103750)}
+    deadline = {number: POLICY.return_deadline(o[number]) or NOW for number in (104156, 103917, 103750)}
     assert NOW < deadline[104156] < NOW + timedelta(days=25)
     assert NOW < deadline[103917] < NOW + timedelta(days=2)
     assert deadline[103750] < NOW

@@ -6,11 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant import shopdb
-from assistant.actions import OrderActions, Plan
 from assistant.errors import AssistantError
-from assistant.shopdb import (
-    MIGRATIONS,
+from assistant.settings import REPO_ROOT
+from assistant.shop import store
+from assistant.shop.actions import OrderActions
+from assistant.shop.plans import Plan
+from assistant.shop.policy import ShopPolicy
+from assistant.shop.profile import load_profile
+from assistant.shop.records import (
     Address,
     AuditEntry,
     Customer,
@@ -21,13 +24,12 @@ from assistant.shopdb import (
     Refund,
     ReturnItem,
     ReturnRecord,
-    ShopDB,
     TrackingEvent,
     VariantRow,
-    save_customers,
-    save_orders,
-    save_products,
 )
+from assistant.shop.schema import MIGRATIONS
+from assistant.shop.store import ShopDB
+from assistant.shop.writes import save_customers, save_orders, save_products
 
 T0 = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 
@@ -151,7 +153,7 @@ def test_a_later_migration_applies_on_top(tmp_path: Path, monkeypatch: pytest.Mo
     def m900_notes(db: sqlite3.Connection) -> None:
         db.execute("CREATE TABLE order_notes (id INTEGER PRIMARY KEY, order_id INTEGER REFERENCES orders(id))")
 
-    monkeypatch.setattr(shopdb, "MIGRATIONS", [*MIGRATIONS, ("m900_notes", m900_notes)])
+    monkeypatch.setattr(store, "MIGRATIONS", [*MIGRATIONS, ("m900_notes", m900_notes)])
     with ShopDB(path) as shop:
         assert shop.migrate() == ["m900_notes"]
         assert shop.applied()[-1] == "m900_notes"
@@ -167,7 +169,9 @@ def test_order_reads_back_with_all_its_parts(tmp_path: Path) -> None:
         assert got.fulfilment is not None and got.fulfilment.last_event is not None
         assert got.fulfilment.last_event.status == "delivered"
         assert got.refunded == Decimal("139.00")
-        assert got.delivered_at is not None and got.return_deadline == got.delivered_at + timedelta(days=30)
+        assert got.delivered_at is not None and ShopPolicy(load_profile(REPO_ROOT / "knowledge")).return_deadline(
+            got
+        ) == got.delivered_at + timedelta(days=30)
         assert shop.order(104233) == got
         assert shop.order(999999) is None and shop.order("abc") is None
         assert [o.id for o in shop.orders_of("K-1")] == [104233]

@@ -1,14 +1,31 @@
 import json
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
-from assistant.actions import ItemChange, OrderActions, Plan, PolicyError, Refusal, UnknownOrderError
-from assistant.demo_shop import build_demo_shop
 from assistant.settings import REPO_ROOT
-from assistant.shopdb import Address, ShopDB
+from assistant.shop.actions import OrderActions
+from assistant.shop.demo import build_demo_shop
+from assistant.shop.plans import (
+    AnyPlan,
+    CancelPlan,
+    ItemChange,
+    Plan,
+    PolicyError,
+    Refusal,
+    RefusalKind,
+    ReturnPlan,
+    UnknownOrderError,
+)
+from assistant.shop.policy import ShopPolicy
+from assistant.shop.profile import parse_profile
+from assistant.shop.records import Address
+from assistant.shop.store import ShopDB
+from assistant.shop.wording import OrderWording
 
 NOW = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
 
@@ -164,3 +181,61 @@ def test_changes_end_an_hour_after_ordering_even_if_the_order_is_still_pending(d
     assert isinstance(refused, Refusal) and "within 1 hour" in refused.reason and "cancel" in refused.reason
     assert isinstance(after.plan_change_item(104250, ItemChange(line=1, quantity=2)), Refusal)
     assert isinstance(after.plan_cancel(104250), Plan)  # cancelling stays possible until dispatch
+
+
+# --- typed refusals and plans; another shop's rules ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "order_id, kind",
+    [(104233, RefusalKind.already_dispatched), (104156, RefusalKind.already_delivered), (104146, RefusalKind.closed)],
+)
+def test_a_refused_cancel_says_why_in_a_kind(actions, order_id, kind) -> None:  # type: ignore[no-untyped-def]
+    refusal = actions.plan_cancel(order_id)
+    assert isinstance(refusal, Refusal) and refusal.kind is kind and refusal.action == "cancel"
+
+
+def test_refused_returns_and_changes_have_kinds(actions) -> None:  # type: ignore[no-untyped-def]
+    late = actions.plan_return(103750)
+    assert isinstance(late, Refusal) and late.kind is RefusalKind.return_window_closed
+    early = actions.plan_return(104250)
+    assert isinstance(early, Refusal) and early.kind is RefusalKind.not_dispatched
+    shipped = actions.plan_change_address(
+        104233, Address(street="Lindenallee 7", zip="20259", city="Hamburg", country="DE")
+    )
+    assert isinstance(shipped, Refusal) and shipped.kind is RefusalKind.already_dispatched
+    assert shipped.kind.order_is_locked and not RefusalKind.out_of_stock.order_is_locked
+
+
+def test_plans_are_typed_and_their_fields_are_the_audit_args(actions) -> None:  # type: ignore[no-untyped-def]
+    plan = actions.plan_cancel(104250, reason="ordered twice")
+    assert isinstance(plan, CancelPlan) and plan.args == {"reason": "ordered twice"}
+    back = TypeAdapter(AnyPlan).validate_python(plan.model_dump())
+    assert type(back) is CancelPlan and back == plan
+    ret = actions.plan_return(104156, reason="too small")
+    assert isinstance(ret, ReturnPlan) and set(ret.args) == {"lines", "reason"}
+    with pytest.raises(ValidationError):
+        TypeAdapter(AnyPlan).validate_python({"action": "refund_everything", "order_id": 1, "summary": "x"})
+
+
+def _other_shop() -> tuple[ShopPolicy, OrderWording]:
+    text = (REPO_ROOT / "knowledge" / "shop.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"change_window_minutes: \d+", "change_window_minutes: null", text)
+    text = re.sub(r"window_days: \d+", "window_days: 14", text)
+    profile = parse_profile(text.replace("name: Fjord & Pine", "name: Kettle & Co"))
+    return ShopPolicy(profile), OrderWording(REPO_ROOT / "prompts" / "orders.yaml", profile)
+
+
+def test_another_shops_rules_and_numbers_come_from_its_profile(demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    policy, wording = _other_shop()
+    other = OrderActions(ShopDB(demo), now=lambda: NOW, policy=policy, wording=wording)
+    refused = other.plan_change_address(
+        104250, Address(street="Lindenallee 7", zip="20259", city="Hamburg", country="DE")
+    )
+    assert isinstance(refused, Refusal) and refused.kind is RefusalKind.change_window_closed
+    assert "cannot be changed once placed" in refused.reason and "1 hour" not in refused.reason
+    assert isinstance(other.plan_cancel(104250), Plan)  # cancelling is its own rule
+    assert isinstance(other.plan_return(104156), Plan)  # delivered 6 days ago
+    closed = other.plan_return(103917)  # delivered 29 days ago: inside 30 days, not inside 14
+    assert isinstance(closed, Refusal) and "14-day return window" in closed.reason
+    assert "within 14 days" in other.plan_cancel(104233).reason  # dispatched: "return it within 14 days"
