@@ -36,7 +36,7 @@ def build_app(bot: Assistant, credentials: LeadCredentials) -> FastAPI:
     jobs = TrainingJobs(settings, on_activate=bot.use_model)
     lead = build_lead_ui(bot, jobs).queue(default_concurrency_limit=2)
     chat = build_chat_ui(bot).queue(default_concurrency_limit=4)
-    title = load_page_wording(settings.prompts_dir).chat_title
+    title = load_page_wording(settings.prompts_dir, bot.profile.name).chat_title
     server = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
     server.state.jobs = jobs
     server.state.lead = lead

@@ -1,8 +1,8 @@
-"""The customer-service opening hours, read from the contact policy in ``knowledge/``.
+"""The customer-service opening hours (``knowledge/shop.yaml``), and when a person answers.
 
-The policy says it in words ("Monday to Friday 8:00–18:00 and Saturday 9:00–14:00 German
-time"); a support lead who changes the hours there changes what the assistant promises a
-customer it hands over.
+The contact policy says the same hours in words ("Monday to Friday 8:00–18:00 and Saturday 9:00–14:00");
+:meth:`OpeningHours.from_text` reads them there, so a test can hold the policy to the profile. What a customer
+is told is worded in ``prompts/responses.yaml`` (``person_answers``).
 """
 
 from __future__ import annotations
@@ -33,10 +33,11 @@ class OpeningHours(BaseModel):
     """Hours per weekday (0 = Monday) in the shop's time zone; a day without hours is closed."""
 
     days: dict[int, tuple[time, time]]
-    zone: str = "Europe/Berlin"
+    zone: str
+    """The shop's IANA time zone."""
 
     @classmethod
-    def from_text(cls, text: str, zone: str = "Europe/Berlin") -> OpeningHours:
+    def from_text(cls, text: str, zone: str) -> OpeningHours:
         """Parse "Monday to Friday 8:00–18:00 and Saturday 9:00–14:00"."""
         days: dict[int, tuple[time, time]] = {}
         for span in _SPAN.finditer(text):
@@ -68,14 +69,21 @@ class OpeningHours(BaseModel):
                 return opening
         raise AssistantError("the opening hours never open")
 
-    def when(self, moment: datetime) -> str:
-        """What a customer handed over is told about when a person answers."""
+    def when(self, moment: datetime) -> Availability:
+        """When a person answers a customer handed over at ``moment``."""
         if self.is_open(moment):
-            return "A colleague usually joins this chat within 5 minutes."
+            return Availability(open_now=True)
         opening = self.next_opening(moment)
         local = moment.astimezone(ZoneInfo(self.zone))
-        day = "tomorrow" if opening.date() == (local + timedelta(days=1)).date() else f"on {opening:%A}"
-        return (
-            f"Our team is not in right now; they open {day} at {opening:%H:%M} German time and reply to you "
-            "by email then, within 24 hours."
-        )
+        tomorrow = opening.date() == (local + timedelta(days=1)).date()
+        return Availability(open_now=False, day="tomorrow" if tomorrow else f"{opening:%A}", at=f"{opening:%H:%M}")
+
+
+class Availability(BaseModel):
+    """Whether customer service is in now, and if not, when it opens (the day and the local time)."""
+
+    open_now: bool
+    day: str = ""
+    """"tomorrow" or a weekday's name."""
+    at: str = ""
+    """The opening time, ``08:00``."""

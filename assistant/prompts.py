@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, meta
@@ -18,12 +18,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.errors import PromptError
 
-SHOP_NAME = "Fjord & Pine"
-"""The demo shop's name, rendered into prompts and canned responses as ``shop_name``."""
+if TYPE_CHECKING:
+    from assistant.shop.profile import ShopProfile
+
 
 _ENV = Environment(undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
-REPLY_VARS = {"shop_name", "question", "passages", "history", "order_number"}
+REPLY_VARS = {"shop_name", "shop_description", "question", "passages", "history", "order_number"}
 RESPONSE_VARS = {
     "greeting": {"shop_name"},
     "thanks": {"shop_name"},
@@ -43,6 +44,7 @@ RESPONSE_VARS = {
     "offer_human": {"shop_name"},
     "unsolved": {"shop_name"},
     "ticket": {"ticket", "when"},
+    "person_answers": {"open", "join_minutes", "day", "at", "local_time", "reply_hours"},
     "no_match": {"shop_name", "kinds", "constraints"},
 }
 CatalogueEntry = Literal[
@@ -158,9 +160,10 @@ def _entries(path: Path, templates: dict[str, str], allowed: dict[str, set[str]]
 class ReplyPrompt:
     """The chat prompt for generated replies."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, shop: dict[str, str] | None = None) -> None:
         spec = _validated(_ReplyFile, path)
         self.name, self.version = spec.name, spec.version
+        self._shop = shop or {}
         self._system = _compile(path, "system", spec.system, REPLY_VARS)
         self._user = _compile(path, "user", spec.user, REPLY_VARS)
 
@@ -169,6 +172,9 @@ class ReplyPrompt:
         return f"{self.name}@v{self.version}"
 
     def messages(self, **values: Any) -> list[dict[str, str]]:
+        """The chat for ``values`` (the question, passages, history, order number); the shop's name and description
+        come from the library's shop unless given."""
+        values = {**self._shop, **values}
         values.setdefault("history", [])
         values.setdefault("order_number", "")
         out = [{"role": "system", "content": self._system.render(**values).strip()}]
@@ -229,11 +235,18 @@ class Catalogue:
 
 
 class PromptLibrary:
-    """All prompt files of one installation."""
+    """All prompt files of one installation.
 
-    def __init__(self, folder: Path) -> None:
+    Args:
+        folder: ``prompts/``.
+        shop: the shop's profile (``knowledge/shop.yaml``): its name and description fill the reply prompt.
+    """
+
+    def __init__(self, folder: Path, shop: ShopProfile | None = None) -> None:
         self.folder = folder
-        self.reply = ReplyPrompt(folder / "reply.yaml")
+        self.shop = shop
+        values = {"shop_name": shop.name, "shop_description": shop.description} if shop else {}
+        self.reply = ReplyPrompt(folder / "reply.yaml", values)
         self.responses = Responses(folder / "responses.yaml")
         self.catalogue = Catalogue(folder / "catalogue.yaml")
 

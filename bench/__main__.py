@@ -111,18 +111,19 @@ def prompt_of(tokens: int) -> list[dict[str, str]]:
     from transformers import AutoTokenizer
 
     from assistant.knowledge import load_knowledge
-    from assistant.prompts import SHOP_NAME, PromptLibrary
+    from assistant.prompts import PromptLibrary
     from assistant.settings import Settings
+    from assistant.shop.profile import load_profile
 
     settings = Settings()
     tok = AutoTokenizer.from_pretrained(settings.lm_dir, local_files_only=True)
-    prompt = PromptLibrary(settings.prompts_dir).reply
+    prompt = PromptLibrary(settings.prompts_dir, load_profile(settings.knowledge_dir)).reply
     faq = [p for p in load_knowledge(settings.knowledge_dir).passages() if p.doc_type == "faq" and not p.parent]
     passages = [{"title": p.title, "text": p.text} for p in faq[:6]]
     question = "How long do I have to return a jacket, and who pays for the return shipping?"
 
     def length(ps: list[dict[str, str]]) -> int:
-        chat = prompt.messages(shop_name=SHOP_NAME, question=question, passages=ps)
+        chat = prompt.messages(question=question, passages=ps)
         return len(tok.apply_chat_template(chat, add_generation_prompt=True, return_dict=True)["input_ids"])
 
     while length(passages) > tokens:
@@ -131,7 +132,7 @@ def prompt_of(tokens: int) -> list[dict[str, str]]:
             passages.pop()
         else:
             passages[-1]["text"] = " ".join(words[: max(1, len(words) - max(1, (length(passages) - tokens) // 2))])
-    return prompt.messages(shop_name=SHOP_NAME, question=question, passages=passages)
+    return prompt.messages(question=question, passages=passages)
 
 
 def weight_bytes(model: object) -> int:

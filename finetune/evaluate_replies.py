@@ -157,19 +157,20 @@ def _lm_rows(
 
     from assistant.generation import ReplyGenerator
     from assistant.index import KnowledgeIndex
-    from assistant.prompts import SHOP_NAME, PromptLibrary
+    from assistant.prompts import PromptLibrary
     from assistant.retrieval import Retriever
+    from assistant.shop.profile import load_profile
 
     retriever = Retriever(KnowledgeIndex(settings.chroma_dir, settings.collection), top_k=settings.top_k)
     generator = ReplyGenerator(
         settings.lm_dir, adapter_dir=adapter, device=settings.device, dtype=settings.lm_dtype, threads=settings.threads
     )
-    prompts = PromptLibrary(settings.prompts_dir)
+    prompts = PromptLibrary(settings.prompts_dir, load_profile(settings.knowledge_dir))
     chats, contexts = [], []
     for item in items:
         found = retriever.run(item.question)
         passages = [h for h in found.hits if h.score >= settings.min_relevance][:2]
-        chats.append(prompts.reply.messages(shop_name=SHOP_NAME, question=item.question, passages=passages))
+        chats.append(prompts.reply.messages(question=item.question, passages=passages))
         contexts.append("\n".join(p.text for p in passages))
     rows: list[Scored] = []
     with tqdm(total=len(items), desc=f"lm/{adapter.name if adapter else 'base'}", disable=not progress) as bar:

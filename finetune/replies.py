@@ -24,6 +24,7 @@ from assistant.models import LM_NAME
 from assistant.prompts import PromptLibrary
 from assistant.registry import ModelCard, ModelRegistry
 from assistant.settings import Settings
+from assistant.shop.profile import load_profile
 from assistant.taxonomy import load_taxonomy
 from finetune.reply_data import ReplyExample, build_seed, data_hash, read_jsonl
 
@@ -60,7 +61,7 @@ def seed_examples(settings: Settings, seed: int = 13) -> list[ReplyExample]:
     kb = load_knowledge(settings.knowledge_dir)
     return build_seed(
         kb,
-        PromptLibrary(settings.prompts_dir),
+        PromptLibrary(settings.prompts_dir, load_profile(settings.knowledge_dir)),
         load_taxonomy(settings.taxonomy_file),
         settings.intent_data_dir / "train",
         seed,
@@ -116,7 +117,7 @@ def train_replies(args: ReplyTrainArgs, settings: Settings | None = None) -> Pat
 
     settings = settings or Settings()
     prepare_lm(settings.lm_dir)
-    prompts = PromptLibrary(settings.prompts_dir)
+    prompts = PromptLibrary(settings.prompts_dir, load_profile(settings.knowledge_dir))
     examples = seed_examples(settings, args.seed)
     n_seed = len(examples)
     for path in args.extra:

@@ -29,7 +29,8 @@ from pydantic import BaseModel
 
 from assistant.answers import catalogue_answer, curated_answer
 from assistant.knowledge import KnowledgeBase, Passage, Product
-from assistant.prompts import SHOP_NAME, CatalogueWording, PromptLibrary
+from assistant.prompts import CatalogueWording, PromptLibrary
+from assistant.shop.profile import ShopProfile
 from assistant.supervision import CuratedRecord
 from assistant.taxonomy import Taxonomy
 from finetune.intent_data import load_examples
@@ -57,12 +58,17 @@ class ReplyExample(BaseModel):
     def messages(self, prompts: PromptLibrary) -> list[dict[str, str]]:
         """The chat the model is trained on: the run-time prompt, then the reply."""
         chat = prompts.reply.messages(
-            shop_name=SHOP_NAME,
             question=self.question,
             passages=[p.model_dump() for p in self.passages],
             history=self.history,
         )
         return [*chat, {"role": "assistant", "content": self.answer}]
+
+
+def _shop(prompts: PromptLibrary) -> ShopProfile:
+    if prompts.shop is None:
+        raise ValueError("reply examples need the prompts of a shop: PromptLibrary(folder, profile)")
+    return prompts.shop
 
 
 def _ctx(p: Passage) -> ContextPassage:
@@ -248,10 +254,12 @@ def build_seed(
     """The seed set from the knowledge base, the fixed replies and the intent examples (for refusals and handoffs)."""
     rng = random.Random(seed)
     passages = {p.id: p for p in kb.passages()}
-    out = _article_examples(kb, rng, passages) + _product_examples(kb, rng, passages, prompts.catalogue.wording())
+    wording = prompts.catalogue.wording(_shop(prompts).currency_symbol)
+    out = _article_examples(kb, rng, passages) + _product_examples(kb, rng, passages, wording)
     out += _paraphrase_examples(kb, rng, passages)
     responses = prompts.responses
-    dont_know = responses.render("dont_know", shop_name=SHOP_NAME)
+    shop = _shop(prompts).name
+    dont_know = responses.render("dont_know", shop_name=shop)
     out = [e.model_copy(update={"answer": dont_know}) if e.kind == "dont_know" else e for e in out]
 
     examples = load_examples(intent_train)
@@ -264,7 +272,7 @@ def build_seed(
             ReplyExample(
                 kind="refusal",
                 question=text,
-                answer=responses.render("fallback", shop_name=SHOP_NAME),
+                answer=responses.render("fallback", shop_name=shop),
                 passages=[_ctx(p) for p in rng.sample(plain, k=1)],
             )
         )
@@ -276,7 +284,7 @@ def build_seed(
             ReplyExample(
                 kind="handoff",
                 question=e.text,
-                answer=responses.render(key, shop_name=SHOP_NAME, contact=contact_text, answer=""),
+                answer=responses.render(key, shop_name=shop, contact=contact_text, answer=""),
                 passages=[_ctx(p) for p in context],
                 source=contact.source if contact else None,
             )

@@ -37,13 +37,14 @@ from assistant.generation import ReplyGenerator
 from assistant.index import KnowledgeIndex
 from assistant.intents import IntentClassifier
 from assistant.knowledge import KnowledgeBase, Passage, load_knowledge
-from assistant.prompts import SHOP_NAME, PromptLibrary
+from assistant.prompts import PromptLibrary
 from assistant.registry import ModelRegistry
 from assistant.retrieval import Retriever
 from assistant.sentiment import SentimentModel
 from assistant.sessions import SessionStore
 from assistant.settings import Settings
 from assistant.shop.desk import OrderDesk
+from assistant.shop.profile import ShopProfile, load_profile
 from assistant.taxonomy import Taxonomy, load_taxonomy
 from assistant.turnlog import TurnLog
 
@@ -72,16 +73,24 @@ class Assistant:
         self.taxonomy = taxonomy
         self.sentiment = sentiment
         self.lookup = Lookup(settings, retriever, taxonomy, knowledge)
-        self.hours = parts.opening_hours(knowledge)
-        wording = prompts.catalogue.wording()
+        if prompts.shop is None:
+            raise ValueError("the assistant's prompts need the shop's profile: PromptLibrary(folder, profile)")
+        self.profile: ShopProfile = prompts.shop
+        self.hours = parts.opening_hours(self.profile)
+        wording = prompts.catalogue.wording(self.profile.currency_symbol)
         self.facts = FactPicker(
             retriever.index.embedder, wording, threshold=settings.fact_threshold, vocabulary=self.lookup.vocabulary
         )
         self.understander = Understander(
-            classifier, sentiment, taxonomy, lambda: self.lookup.knowledge.products, settings.escalation_threshold
+            classifier,
+            sentiment,
+            taxonomy,
+            lambda: self.lookup.knowledge.products,
+            settings.escalation_threshold,
+            self.profile.orders.number_pattern,
         )
         self.router = Router(settings, desk)
-        responses, shop = prompts.responses, SHOP_NAME
+        responses, shop = prompts.responses, self.profile.name
         self._desk = DeskResponder(desk)
         self._generation = GroundedGeneration(self.lookup, generator, prompts, settings, shop)
         fixed, curated = FixedReplies(responses, taxonomy, shop), CuratedAnswers(self.lookup, responses, shop)
@@ -99,7 +108,7 @@ class Assistant:
             Who.ORDER_ENTRY: curated,
             Who.GENERATE: self._generation,
         }
-        self.escalation = Escalation(turn_log, responses, lambda: self.hours)
+        self.escalation = Escalation(turn_log, responses, self.profile, lambda: self.hours)
         self.sessions: SessionStore[Session] = SessionStore(
             Session, limit=settings.session_limit, idle_s=settings.session_idle_minutes * 60
         )
@@ -120,6 +129,7 @@ class Assistant:
             raise ModelMissingError(
                 f"no sentiment model in {settings.models_dir / 'sentiment'}; run: python -m finetune sentiment"
             )
+        profile = load_profile(settings.knowledge_dir)
         knowledge = load_knowledge(settings.knowledge_dir)
         for problem in knowledge.problems:
             log.warning("knowledge: %s", problem)
@@ -132,12 +142,12 @@ class Assistant:
             classifier=parts.classifier(settings, intents, knowledge),
             retriever=retriever,
             generator=parts.generator(settings, adapter),
-            prompts=PromptLibrary(settings.prompts_dir),
+            prompts=PromptLibrary(settings.prompts_dir, profile),
             turn_log=TurnLog(settings.log_path),
             knowledge=knowledge,
             taxonomy=load_taxonomy(settings.taxonomy_file),
             sentiment=SentimentModel(feelings, index.embedder),
-            desk=parts.desk(settings),
+            desk=parts.desk(settings, profile),
         )
         if warm:
             bot.warm_up()
@@ -188,7 +198,6 @@ class Assistant:
         """Switch to a reloaded knowledge folder (after the index was synced with it)."""
         self.lookup.use(knowledge)
         self.facts.vocabulary = self.lookup.vocabulary
-        self.hours = parts.opening_hours(knowledge)
 
     def passage(self, passage_id: str) -> Passage | None:
         """A knowledge passage by id (what a reply's sources name)."""

@@ -6,14 +6,18 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from assistant.errors import AssistantError
 from assistant.generation import ReplyGenerator
 from assistant.hours import OpeningHours
 from assistant.intents import IntentClassifier
 from assistant.knowledge import KnowledgeBase
 from assistant.settings import Settings
+from assistant.shop.actions import OrderActions
 from assistant.shop.desk import OrderDesk
 from assistant.shop.desk_state import IdentityLimits
+from assistant.shop.policy import ShopPolicy
+from assistant.shop.profile import ShopProfile
+from assistant.shop.store import ShopDB
+from assistant.shop.wording import WORDING_FILE, OrderWording
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +43,11 @@ def generator(settings: Settings, adapter: Path | None) -> ReplyGenerator:
     )
 
 
-def desk(settings: Settings) -> OrderDesk | None:
+def desk(settings: Settings, profile: ShopProfile) -> OrderDesk | None:
     """The order desk on the shop database; None (order questions get general answers) when there is none."""
     if not settings.shop_db.exists():
         log.warning("no shop database at %s: order lookups are off; run: python -m assistant prepare", settings.shop_db)
         return None
-    from assistant.shop.actions import OrderActions
-    from assistant.shop.store import ShopDB
-
     limits = IdentityLimits(
         per_session=settings.identity_failures_session,
         per_order=settings.identity_failures_order,
@@ -54,16 +55,10 @@ def desk(settings: Settings) -> OrderDesk | None:
         window=timedelta(minutes=settings.identity_lock_minutes),
         verified_for=timedelta(minutes=settings.verified_minutes),
     )
-    return OrderDesk(OrderActions(ShopDB(settings.shop_db)), limits)
+    policy, wording = ShopPolicy(profile), OrderWording(settings.prompts_dir / WORDING_FILE, profile)
+    return OrderDesk(OrderActions(ShopDB(settings.shop_db), policy=policy, wording=wording), limits)
 
 
-def opening_hours(knowledge: KnowledgeBase) -> OpeningHours | None:
-    """Customer-service hours from the contact policy; None (handoffs promise no time) when it states none."""
-    article = knowledge.article("customer-service")
-    if article is None:
-        return None
-    try:
-        return OpeningHours.from_text(article.body)
-    except AssistantError as err:
-        log.warning("knowledge customer-service: %s", err)
-        return None
+def opening_hours(profile: ShopProfile) -> OpeningHours:
+    """Customer-service hours, as ``shop.yaml`` states them (the contact policy says the same: a test checks)."""
+    return OpeningHours(days=profile.customer_service.hours_by_weekday(), zone=profile.time_zone)

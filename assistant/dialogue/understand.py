@@ -79,12 +79,15 @@ class Understander:
         taxonomy: Taxonomy,
         products: Callable[[], list[Product]],
         escalation_threshold: float,
+        order_pattern: str,
     ) -> None:
         self.classifier = classifier
         self.sentiment = sentiment
         self.taxonomy = taxonomy
         self._products = products
         self.escalation_threshold = escalation_threshold
+        self.order_pattern = order_pattern
+        """The regex of the shop's order numbers (``shop.yaml``: ``orders.number_pattern``)."""
 
     def warm_up(self) -> None:
         self.classifier.warm_up()
@@ -97,9 +100,9 @@ class Understander:
         timings["classify"] = elapsed_ms(t)
         query = prediction.read or message  # retrieval reads the misspelt words corrected, like the classifier
         products = self._products()
-        entities = extract(message, products)
+        entities = extract(message, products, self.order_pattern)
         if not entities.skus and query != message:  # "Fjelro 2" read as "Fjellro 2"
-            entities.skus = extract(query, products).skus
+            entities.skus = extract(query, products, self.order_pattern).skus
         waiting = session.waiting_for_order if entities.order_numbers else None
         short = len(message.split()) <= _SHORT
         if waiting is not None and (self.taxonomy.route(prediction.label) != "order" or short):

@@ -11,6 +11,7 @@ window. A mistake in the file ends in one line, ``knowledge/shop.yaml:12: return
 
 from __future__ import annotations
 
+import re
 from datetime import time, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assistant.errors import AssistantError
 
@@ -91,6 +92,18 @@ class OrderRules(_Strict):
     """The cancellation rule: statuses in which an order can be cancelled free of charge."""
     dispatch_cutoff: time
     """Orders placed and paid by this local time on a business day leave the same day."""
+    number_pattern: str = Field(min_length=1)
+    """A regular expression for the shop's order numbers (``1\\d{5}``): a number of this form is read as an order
+    number even without the word "order" before it."""
+
+    @field_validator("number_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as err:
+            raise ValueError(f"not a regular expression ({err})") from None
+        return value
 
     @property
     def change_window(self) -> timedelta | None:
@@ -181,6 +194,8 @@ class ShopProfile(_Strict):
 
     name: str = Field(min_length=1)
     """As customers know it: "Fjord & Pine"."""
+    description: str = Field(min_length=1)
+    """What the shop sells, as the reply model is told: "an online shop for outdoor clothing ..."."""
     legal_name: str = Field(min_length=1)
     website: str
     currency: str = Field(pattern=r"^[A-Z]{3}$")

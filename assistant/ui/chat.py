@@ -38,7 +38,7 @@ def _client(request: gr.Request | None) -> str | None:
 
 def build_chat_ui(bot: Assistant) -> gr.Blocks:
     """The customer chat page, plus the ``/ask``, ``/feedback`` and ``/start_session`` API endpoints."""
-    words = load_page_wording(bot.settings.prompts_dir)
+    words = load_page_wording(bot.settings.prompts_dir, bot.profile.name)
 
     def chat(message: str, history: list[dict[str, Any]], turns: dict[int, str], request: gr.Request) -> Iterator[Any]:
         token = bot.open_session(_token(request))

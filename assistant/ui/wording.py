@@ -15,7 +15,6 @@ from jinja2 import Environment, StrictUndefined, TemplateError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.errors import PromptError
-from assistant.prompts import SHOP_NAME
 
 PAGES_FILE = "pages.yaml"
 _ENV = Environment(undefined=StrictUndefined, autoescape=False)
@@ -55,7 +54,7 @@ def _line(path: Path, text: str, key: str) -> str:
     return str(path)
 
 
-def load_page_wording(prompts_dir: Path, shop_name: str = SHOP_NAME) -> PageWording:
+def load_page_wording(prompts_dir: Path, shop_name: str) -> PageWording:
     """Read ``pages.yaml`` from a prompts folder and fill in the shop's name."""
     path = prompts_dir / PAGES_FILE
     try:

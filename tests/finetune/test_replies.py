@@ -64,6 +64,7 @@ def test_a_fresh_install_replies_with_the_shipped_adapter(shared_models: Path, t
     from assistant.knowledge import load_knowledge
     from assistant.prompts import PromptLibrary
     from assistant.settings import REPO_ROOT
+    from assistant.shop.profile import load_profile
 
     shipped = REPO_ROOT / "finetune" / "adapters" / "replies"
     card = ModelCard.read(shipped)
@@ -76,8 +77,8 @@ def test_a_fresh_install_replies_with_the_shipped_adapter(shared_models: Path, t
     assert active is not None
     gen = ReplyGenerator(settings.lm_dir, adapter_dir=active, max_new_tokens=48)
     passage = {p.id: p for p in load_knowledge(settings.knowledge_dir).passages()}["faq:shipping-costs"]
-    messages = PromptLibrary(settings.prompts_dir).reply.messages(
-        shop_name="Fjord & Pine", question="How much is shipping to Austria?", passages=[passage]
+    messages = PromptLibrary(settings.prompts_dir, load_profile(settings.knowledge_dir)).reply.messages(
+        question="How much is shipping to Austria?", passages=[passage]
     )
     reply = gen.run(messages)
     assert gen.adapter == card.version and "€7.95" in reply.text, reply.text  # Austria: other EU countries

@@ -9,6 +9,7 @@ import pytest
 from assistant.knowledge import load_knowledge
 from assistant.prompts import PromptLibrary
 from assistant.settings import Settings
+from assistant.shop.profile import load_profile
 from assistant.taxonomy import load_taxonomy
 from finetune.reply_data import ReplyExample, build_seed, data_hash
 
@@ -18,7 +19,7 @@ def seed() -> list[ReplyExample]:
     s = Settings()
     return build_seed(
         load_knowledge(s.knowledge_dir),
-        PromptLibrary(s.prompts_dir),
+        PromptLibrary(s.prompts_dir, load_profile(s.knowledge_dir)),
         load_taxonomy(s.taxonomy_file),
         s.intent_data_dir / "train",
     )
@@ -50,7 +51,7 @@ def test_seed_is_deterministic(seed: list[ReplyExample]) -> None:
     s = Settings()
     again = build_seed(
         load_knowledge(s.knowledge_dir),
-        PromptLibrary(s.prompts_dir),
+        PromptLibrary(s.prompts_dir, load_profile(s.knowledge_dir)),
         load_taxonomy(s.taxonomy_file),
         s.intent_data_dir / "train",
     )
@@ -58,7 +59,7 @@ def test_seed_is_deterministic(seed: list[ReplyExample]) -> None:
 
 
 def test_messages_use_the_run_time_prompt(seed: list[ReplyExample]) -> None:
-    chat = seed[0].messages(PromptLibrary(Settings().prompts_dir))
+    chat = seed[0].messages(PromptLibrary(Settings().prompts_dir, load_profile(Settings().knowledge_dir)))
     assert [m["role"] for m in chat][0] == "system" and chat[-1] == {"role": "assistant", "content": seed[0].answer}
     assert seed[0].question in chat[-2]["content"] and "Context:" in chat[-2]["content"]
 

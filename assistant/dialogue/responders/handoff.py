@@ -23,6 +23,7 @@ from assistant.dialogue.understand import Understanding
 from assistant.errors import AssistantError
 from assistant.hours import OpeningHours
 from assistant.prompts import Responses
+from assistant.shop.profile import ShopProfile
 from assistant.turnlog import Ticket, TurnLog
 
 log = logging.getLogger(__name__)
@@ -83,9 +84,12 @@ class Escalated(BaseModel):
 class Escalation:
     """After the responder: count the turns not answered, and open the ticket of a turn that hands over."""
 
-    def __init__(self, turn_log: TurnLog, responses: Responses, hours: Callable[[], OpeningHours | None]) -> None:
+    def __init__(
+        self, turn_log: TurnLog, responses: Responses, profile: ShopProfile, hours: Callable[[], OpeningHours]
+    ) -> None:
         self.turn_log = turn_log
         self.responses = responses
+        self.profile = profile
         self._hours = hours
 
     def run(self, draft: Draft, ask: Ask) -> Escalated:
@@ -143,9 +147,20 @@ class Escalation:
         except AssistantError as err:
             log.error("handoff ticket not saved: %s", err)
             return ""
-        hours = self._hours()
-        when = hours.when(datetime.now(UTC)) if hours else ""
-        return self.responses.render("ticket", ticket=ticket.id, when=when)
+        return self.responses.render("ticket", ticket=ticket.id, when=self.when(datetime.now(UTC)))
+
+    def when(self, moment: datetime) -> str:
+        """What a customer handed over at ``moment`` is told about when a person answers."""
+        service, now = self.profile.customer_service, self._hours().when(moment)
+        return self.responses.render(
+            "person_answers",
+            open=now.open_now,
+            join_minutes=service.chat_join_minutes,
+            day=now.day,
+            at=now.at,
+            local_time=self.profile.local_time,
+            reply_hours=service.email_reply_hours,
+        )
 
 
 def _reason(u: Understanding) -> str:

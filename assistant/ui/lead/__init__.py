@@ -26,7 +26,7 @@ OPENING_API = "lead_open"
 def build_lead_ui(bot: Assistant, jobs: TrainingJobs) -> gr.Blocks:
     """The lead's pages; mount behind auth (``app.build_app`` does)."""
     office = Backoffice(bot, jobs)
-    with gr.Blocks(title=load_page_wording(bot.settings.prompts_dir).lead_title) as lead:
+    with gr.Blocks(title=load_page_wording(bot.settings.prompts_dir, bot.profile.name).lead_title) as lead:
         gr.Markdown("## Support lead area\nReview conversations, curate knowledge, retrain and roll back.")
         with gr.Tabs():
             with gr.Tab("Dashboard and conversations"):
