@@ -1,4 +1,4 @@
-"""Fjord & Pine shop assistant: intent classifier, retrieval, grounded replies, turn log.
+"""The shop assistant: intent classifier, retrieval, grounded replies, turn log (the shop itself is data: knowledge/).
 
 ``Assistant``, ``Reply`` and ``Settings`` are imported on first use, so that a tool needing one stage
 (the reply trainer, the speed benchmark) does not load the whole pipeline and its vector store.

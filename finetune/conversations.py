@@ -50,7 +50,9 @@ from assistant.errors import AssistantError
 from assistant.shop.actions import OrderActions
 from assistant.shop.desk import OrderDesk
 from assistant.shop.desk_state import DeskAction
+from assistant.shop.policy import ShopPolicy
 from assistant.shop.store import ShopDB
+from assistant.shop.wording import WORDING_FILE, OrderWording
 from assistant.taxonomy import Route
 from finetune.shop_changes import Expect, audit_rows, database_problems, snapshot
 
@@ -293,7 +295,7 @@ class ConversationRunner:
         db = ShopDB(path)
         turns = []
         try:
-            with _desk_on(self.bot, OrderDesk(OrderActions(db, now=lambda: self.shop.now))):
+            with _desk_on(self.bot, OrderDesk(self._actions(db))):
                 for turn in conversation.turns:
                     reply = self.bot.respond(turn.say, session_id=session)
                     turns.append(TurnResult(say=turn.say, reply=reply.text, problems=check_turn(turn, reply)))
@@ -304,6 +306,12 @@ class ConversationRunner:
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
         return ConversationResult(key=key, name=conversation.name, turns=turns, problems=problems)
+
+    def _actions(self, db: ShopDB) -> OrderActions:
+        """Order actions on ``db`` under the rules and wording of the bot's shop, at the starting shop's clock."""
+        profile = self.bot.profile
+        wording = OrderWording(self.bot.settings.prompts_dir / WORDING_FILE, profile)
+        return OrderActions(db, now=lambda: self.shop.now, policy=ShopPolicy(profile), wording=wording)
 
 
 @contextmanager

@@ -106,7 +106,7 @@ class OrderActions:
             zips = {order.delivery_address.zip, *(a.zip for a in customer.addresses)}
             wanted = _fold(name)
             names = {_fold(customer.name), _fold(order.delivery_address.name or "")}
-            if wanted in names and zip_code.replace(" ", "") in {z.replace(" ", "") for z in zips}:
+            if wanted in names and zip_code.replace(" ", "").upper() in {z.replace(" ", "").upper() for z in zips}:
                 return customer
         return None
 

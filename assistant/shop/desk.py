@@ -53,6 +53,7 @@ class OrderDesk:
         self.actions = actions
         self.say = actions.say
         self._home = actions.policy.profile.warehouse_country
+        self._postcode = actions.policy.profile.postcodes.pattern
         self.limits = limits or IdentityLimits()
         self._clock = clock
 
@@ -204,7 +205,11 @@ class OrderDesk:
             return
         if name := find_name(text):
             state.name = name
-        if state.order_id is not None and state.order_id not in state.verified and (zip_code := find_zip(text)):
+        if (
+            state.order_id is not None
+            and state.order_id not in state.verified
+            and (zip_code := find_zip(text, self._postcode))
+        ):
             state.zip_code = zip_code
 
     def _verify(self, state: DeskState, attempt: IdentityCheck) -> DeskReply | None:

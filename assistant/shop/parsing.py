@@ -7,6 +7,7 @@ with what they find.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.shop.plans import ItemChange
 from assistant.shop.records import Address, Order
@@ -163,6 +164,12 @@ def find_name(text: str) -> str | None:
     return found.group(1) if found else None
 
 
-def find_zip(text: str) -> str | None:
-    found = _ZIP.search(text)
+def find_zip(text: str, pattern: str | None = None) -> str | None:
+    """The postcode in ``text``: of the shop's form (``shop.yaml``: ``postcodes.pattern``) when given."""
+    found = (_postcode(pattern) if pattern else _ZIP).search(text)
     return found.group(1) if found else None
+
+
+@lru_cache(maxsize=8)
+def _postcode(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\d-])({pattern})(?![\d])")

@@ -110,6 +110,24 @@ class OrderRules(_Strict):
         return None if self.change_window_minutes is None else timedelta(minutes=self.change_window_minutes)
 
 
+class Postcodes(_Strict):
+    """How the shop's customers write the postcode of an address (asked for to prove who they are)."""
+
+    word: str = Field(min_length=1)
+    """What customers call it: "zip code", "postcode"."""
+    pattern: str = Field(min_length=1)
+    """A regular expression of one postcode, as customers type it."""
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as err:
+            raise ValueError(f"not a regular expression ({err})") from None
+        return value
+
+
 class ReturnRules(_Strict):
     """The returns and refund policy."""
 
@@ -126,6 +144,8 @@ class LateParcelRules(_Strict):
     """Business days after the latest expected delivery day before the shop starts a search with the carrier."""
     search_takes_business_days: int = Field(ge=0)
     """Business days the carrier has to find the parcel before the shop replaces or refunds it."""
+    look_at: str = Field(min_length=1)
+    """Where a customer should look for a parcel that seems late: "the nearest Packstation or post office"."""
 
 
 class DayRange(_Strict):
@@ -211,6 +231,7 @@ class ShopProfile(_Strict):
     warehouse_country: str | None = None
     """ISO code of the country parcels leave from."""
     customer_service: CustomerService
+    postcodes: Postcodes
     orders: OrderRules
     returns: ReturnRules
     late_parcels: LateParcelRules

@@ -22,7 +22,16 @@ from assistant.prompts import _compile, _validated
 from assistant.shop.profile import ShopProfile, load_profile
 
 WORDING_FILE = "orders.yaml"
-SHOP_VARS = {"shop_name", "return_days", "change_window", "refund_days", "search_takes_days", "local_time"}
+SHOP_VARS = {
+    "shop_name",
+    "return_days",
+    "change_window",
+    "refund_days",
+    "search_takes_days",
+    "local_time",
+    "postcode",
+    "look_at",
+}
 ORDER_VARS: dict[str, set[str]] = {
     "status_header": {"order", "placed", "items", "total"},
     "status_pending": set(),
@@ -116,6 +125,8 @@ class OrderWording:
             "refund_days": profile.returns.refund_business_days,
             "search_takes_days": profile.late_parcels.search_takes_business_days,
             "local_time": profile.local_time,
+            "postcode": profile.postcodes.word,
+            "look_at": profile.late_parcels.look_at,
         }
 
     @classmethod

@@ -9,14 +9,20 @@ import pytest
 from assistant.errors import PromptError
 from assistant.prompts import CATALOGUE_VARS, CatalogueEntry, PromptLibrary
 from assistant.settings import REPO_ROOT, Settings
+from assistant.shop.profile import load_profile
 
 
 def test_shipped_prompts_render() -> None:
     lib = PromptLibrary(Settings().prompts_dir)
-    msgs = lib.reply.messages(shop_name="X", question="Q?", passages=[{"title": "T", "text": "fact 30 days"}])
+    msgs = lib.reply.messages(
+        shop_name="X", shop_description="a shop", question="Q?", passages=[{"title": "T", "text": "fact 30 days"}]
+    )
     assert msgs[0]["role"] == "system" and "fact 30 days" in msgs[-1]["content"] and "Q?" in msgs[-1]["content"]
     assert "order" in lib.responses.render("ask_order_number", shop_name="X")
     assert lib.tag.startswith("reply@v")
+    shop = PromptLibrary(Settings().prompts_dir, load_profile(Settings().knowledge_dir))
+    system = shop.reply.messages(question="Q?", passages=[])[0]["content"]
+    assert "Fjord & Pine, an online shop for outdoor clothing" in system  # the name and description from shop.yaml
 
 
 def _copy(tmp_path: Path) -> Path:
@@ -52,6 +58,9 @@ def test_the_catalogue_wording_loads_and_prints_the_shops_currency() -> None:
     assert euro.join(["Black", "Navy", "Olive"]) == "Black, Navy and Olive" and euro.join(["Black"]) == "Black"
     assert euro.money(Decimal("260")) == "€260.00" and pound.money(Decimal("260"), places=0) == "£260"
     assert lib.tag.startswith("reply@v")
+    shop = PromptLibrary(Settings().prompts_dir, load_profile(Settings().knowledge_dir))
+    system = shop.reply.messages(question="Q?", passages=[])[0]["content"]
+    assert "Fjord & Pine, an online shop for outdoor clothing" in system  # the name and description from shop.yaml
 
 
 def test_a_misspelt_catalogue_variable_names_the_file_and_entry(tmp_path: Path) -> None:

@@ -138,11 +138,23 @@ SENTENCE = re.compile(r"[A-Z][a-z']*(?: [\w'’,;:()-]+){3,}[.?!]")
 SQL = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|CREATE)\b")
 
 
-@pytest.mark.parametrize(
-    "module", ["actions", "desk", "desk_state", "policy", "plans", "parsing", "reads", "writes", "store"]
-)
+CUSTOMER_FACING = [
+    *(
+        f"shop/{m}.py"
+        for m in ("actions", "desk", "desk_state", "policy", "plans", "parsing", "reads", "writes", "store")
+    ),
+    *(p.relative_to(REPO / "assistant").as_posix() for p in sorted((REPO / "assistant" / "dialogue").rglob("*.py"))),
+    "hours.py",
+    "answers.py",
+    "recommend.py",
+    "facts.py",
+]
+"""The modules whose strings can reach a customer: the shop wing's, the dialogue's, the catalogue answers'."""
+
+
+@pytest.mark.parametrize("module", CUSTOMER_FACING)
 def test_no_customer_sentence_in_the_shop_code(module: str) -> None:
-    path = REPO / "assistant" / "shop" / f"{module}.py"
+    path = REPO / "assistant" / module
     sentences = [
         f"{path.name}:{line}: {text!r}"
         for line, text in _strings(path)

@@ -31,13 +31,13 @@ def test_a_misspelt_entry_names_the_file_and_line(tmp_path: Path) -> None:
     folder = _copy(tmp_path, ("\nsend:", "\nsned:"))
     line = next(i for i, t in enumerate((folder / PAGES_FILE).read_text().splitlines(), 1) if t.startswith("sned:"))
     with pytest.raises(PromptError, match=rf"pages\.yaml:{line}: sned: Extra inputs are not permitted"):
-        load_page_wording(folder)
+        load_page_wording(folder, "Fjord & Pine")
 
 
 def test_a_missing_entry_an_unknown_variable_and_a_missing_file_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(PromptError, match=r"pages\.yaml: send: Field required"):
-        load_page_wording(_copy(tmp_path, ('\nsend: "Send"', "")))
+        load_page_wording(_copy(tmp_path, ('\nsend: "Send"', "")), "Fjord & Pine")
     with pytest.raises(PromptError, match=r"pages\.yaml:\d+: lead_title: 'shop' is undefined"):
-        load_page_wording(_copy(tmp_path, ("· {{ shop_name }}", "· {{ shop }}")))
+        load_page_wording(_copy(tmp_path, ("· {{ shop_name }}", "· {{ shop }}")), "Fjord & Pine")
     with pytest.raises(PromptError, match="cannot read page wording"):
-        load_page_wording(tmp_path / "nowhere")
+        load_page_wording(tmp_path / "nowhere", "Fjord & Pine")
