@@ -13,7 +13,9 @@ from assistant.errors import AssistantError
 from assistant.offline import enforce_offline
 from assistant.settings import Settings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="The shop assistant: prepare, serve, knowledge, logs, shop (the shop is knowledge/shop.yaml).")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="The shop assistant (the shop itself is knowledge/shop.yaml)."
+)
 kb_app = typer.Typer(no_args_is_help=True, help="The knowledge folder and its index.")
 logs_app = typer.Typer(no_args_is_help=True, help="The turn log.")
 app.add_typer(kb_app, name="kb")

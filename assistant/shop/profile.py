@@ -16,10 +16,10 @@ from datetime import time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.errors import AssistantError
 
@@ -40,6 +40,18 @@ class Weekday(StrEnum):
     def number(self) -> int:
         """0 for Monday, as ``date.weekday()`` counts."""
         return list(Weekday).index(self)
+
+
+def _compiles(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as err:
+        raise ValueError(f"not a regular expression ({err})") from None
+    return value
+
+
+Regex = Annotated[str, Field(min_length=1), AfterValidator(_compiles)]
+"""A regular expression, checked when the profile loads."""
 
 
 class _Strict(BaseModel):
@@ -92,18 +104,9 @@ class OrderRules(_Strict):
     """The cancellation rule: statuses in which an order can be cancelled free of charge."""
     dispatch_cutoff: time
     """Orders placed and paid by this local time on a business day leave the same day."""
-    number_pattern: str = Field(min_length=1)
+    number_pattern: Regex
     """A regular expression for the shop's order numbers (``1\\d{5}``): a number of this form is read as an order
     number even without the word "order" before it."""
-
-    @field_validator("number_pattern")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as err:
-            raise ValueError(f"not a regular expression ({err})") from None
-        return value
 
     @property
     def change_window(self) -> timedelta | None:
@@ -115,17 +118,8 @@ class Postcodes(_Strict):
 
     word: str = Field(min_length=1)
     """What customers call it: "zip code", "postcode"."""
-    pattern: str = Field(min_length=1)
+    pattern: Regex
     """A regular expression of one postcode, as customers type it."""
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as err:
-            raise ValueError(f"not a regular expression ({err})") from None
-        return value
 
 
 class ReturnRules(_Strict):
