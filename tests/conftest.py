@@ -119,6 +119,17 @@ def bot(prepared: Path) -> Iterator[object]:
     yield Assistant.load(_settings(prepared))
 
 
+@pytest.fixture(scope="module")
+def server(install: Settings) -> Iterator[object]:
+    """The app as ``make run`` serves it (``app.serve``) over the module's own ``install`` fixture."""
+    from app import serve
+
+    started = serve(install, block=False)
+    started.warmed.wait(60)  # type: ignore[attr-defined]
+    yield started
+    started.close()
+
+
 @pytest.fixture(scope="session")
 def app_url(bot: object) -> Iterator[str]:
     """The real app (chat, lead area, the HTTP gate) on a uvicorn server on localhost, over the shared ``bot``."""

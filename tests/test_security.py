@@ -57,16 +57,6 @@ def install(
 
 
 @pytest.fixture(scope="module")
-def server(install: Settings) -> Iterator[object]:
-    from app import serve
-
-    started = serve(install, block=False)
-    started.warmed.wait(60)  # type: ignore[attr-defined]
-    yield started
-    started.close()
-
-
-@pytest.fixture(scope="module")
 def url(server: object) -> str:
     return str(server.url)  # type: ignore[attr-defined]
 

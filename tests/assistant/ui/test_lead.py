@@ -10,7 +10,7 @@ import random
 import shutil
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -94,16 +94,6 @@ def install(
         Ticket(session_id="angry-1", turn_id="t-angry", reason="complaint", intent="complaint", summary="Boots leak")
     )
     return settings
-
-
-@pytest.fixture(scope="module")
-def server(install: Settings) -> Iterator[object]:
-    from app import serve
-
-    started = serve(install, block=False)
-    started.warmed.wait(60)  # type: ignore[attr-defined]
-    yield started
-    started.close()
 
 
 @pytest.fixture(scope="module")
