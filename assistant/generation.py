@@ -247,62 +247,11 @@ class ReplyGenerator:
                         logits = self._lean.step(state, token)
 
     def _static_tokens(self, ids: Any, limit: int, penalty: float, min_new: int) -> Iterator[int]:
-        """Greedy decoding by ``generate`` on the static cache (compiled on CUDA), tokens passed on as they come.
+        from assistant.static_decoding import static_tokens
 
-        The same decoding as ``_tokens`` (HF's repetition penalty over prompt and reply, no end of turn before
-        ``min_new``); ``generate`` runs in a thread and hands each token over through a queue.
-        """
-        import queue
-
-        import torch
-        from transformers.generation.streamers import BaseStreamer
-
-        handed: queue.Queue[int | BaseException | None] = queue.Queue()
-
-        class Handover(BaseStreamer):
-            def __init__(self) -> None:
-                self.prompt = True
-
-            def put(self, value: Any) -> None:
-                if self.prompt:  # generate hands over the prompt first
-                    self.prompt = False
-                else:
-                    handed.put(int(value.reshape(-1)[0]))
-
-            def end(self) -> None:
-                pass
-
-        def work() -> None:
-            try:
-                with self._lock, torch.inference_mode():
-                    self._static.reset()
-                    self._model.generate(
-                        input_ids=ids,
-                        attention_mask=torch.ones_like(ids),
-                        past_key_values=self._static,
-                        max_new_tokens=limit,
-                        min_new_tokens=min_new,
-                        do_sample=False,
-                        temperature=None,
-                        top_p=None,
-                        top_k=None,
-                        repetition_penalty=penalty,
-                        eos_token_id=sorted(self._eos),
-                        pad_token_id=self._tokenizer.eos_token_id,
-                        streamer=Handover(),
-                    )
-            except BaseException as err:  # raised again in the caller's thread
-                handed.put(err)
-            finally:
-                handed.put(None)
-
-        threading.Thread(target=work, name="reply-decoding", daemon=True).start()
-        while (item := handed.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            if item in self._eos:
-                return
-            yield item
+        return static_tokens(
+            self._model, self._static, self._lock, ids, limit, penalty, min_new, self._eos, self._tokenizer.eos_token_id
+        )
 
     def stream(
         self,

@@ -22,6 +22,7 @@ from assistant.settings import Settings
 from assistant.spelling import SpellingNormalizer, SpellingVocabulary
 from assistant.taxonomy import OUT_OF_SCOPE
 from finetune.intent_data import Example, dedupe, load_examples
+from finetune.intent_slots import shop_slots
 
 SWEEP = [round(i / 20, 2) for i in range(20)]
 
@@ -173,8 +174,9 @@ def evaluate_intents(
         raise ModelMissingError("no active intent classifier; train one with: python -m finetune intents")
     card = ModelCard.read(model_dir)
     threshold = settings.intent_threshold if threshold is None else threshold
-    test = load_examples(test_path or settings.intent_data_dir / "test.jsonl")
-    train = dedupe(load_examples(train_path or settings.intent_data_dir / "train")) if baseline else []
+    slots = shop_slots(settings.knowledge_dir)
+    test = load_examples(test_path or settings.intent_data_dir / "test.jsonl", slots)
+    train = dedupe(load_examples(train_path or settings.intent_data_dir / "train", slots)) if baseline else []
     gold = [e.intent for e in test]
     tags = [e.tags for e in test]
 

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from assistant.errors import AssistantError
+from finetune.intent_slots import SLOT, ShopSlots
 
 
 class Example(BaseModel):
@@ -56,16 +57,26 @@ def _from_jsonl(path: Path) -> list[Example]:
     return out
 
 
-def load_examples(path: Path) -> list[Example]:
-    """Examples from a folder of YAML/JSONL files, one YAML file or one JSONL file."""
+def load_examples(path: Path, slots: ShopSlots | None = None) -> list[Example]:
+    """Examples from a folder of YAML/JSONL files, one YAML file or one JSONL file.
+
+    ``slots`` fills ``{product}``, ``{item}`` and ``{shop}`` with the shop's words
+    (see ``finetune.intent_slots``); without them, an example with a slot is an error.
+    """
     if path.is_dir():
         files = sorted([*path.glob("*.yaml"), *path.glob("*.yml"), *path.glob("*.jsonl")])
         if not files:
             raise AssistantError(f"{path}: no .yaml or .jsonl files with intent examples")
-        return [e for f in files for e in load_examples(f)]
+        return [e for f in files for e in load_examples(f, slots)]
     if not path.is_file():
         raise AssistantError(f"{path}: no such file or folder")
-    return _from_jsonl(path) if path.suffix == ".jsonl" else _from_yaml(path)
+    examples = _from_jsonl(path) if path.suffix == ".jsonl" else _from_yaml(path)
+    if slots is not None:
+        return [e.model_copy(update={"text": slots.fill(e.text)}) for e in examples]
+    unfilled = next((e for e in examples if SLOT.search(e.text)), None)
+    if unfilled is not None:
+        raise AssistantError(f"{path}: {unfilled.text!r} has a slot and no shop was given to fill it")
+    return examples
 
 
 def data_hash(examples: list[Example]) -> str:

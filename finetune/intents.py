@@ -22,6 +22,7 @@ from assistant.spelling import SpellingNormalizer, SpellingVocabulary
 from assistant.taxonomy import OUT_OF_SCOPE
 from finetune.data_quality import Dropped, clean_examples, text_key
 from finetune.intent_data import Example, data_hash, dedupe, load_examples, split_dev, with_typos
+from finetune.intent_slots import shop_slots
 
 log = logging.getLogger(__name__)
 
@@ -152,11 +153,12 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
     test_path = args.test or settings.intent_data_dir / "test.jsonl"
     base = args.base_model or minilm_dir()
     quality = None
+    slots = shop_slots(settings.knowledge_dir)
     extra = list(args.extra_examples)
     if extra:  # curated messages from the log: checked, redacted, and they override seed labels for the same text
         extra, quality = clean_examples(extra)
         curated = {text_key(e.text): e.intent for e in extra}
-        shipped = load_examples(train_path)
+        shipped = load_examples(train_path, slots)
         seed = [e for e in shipped if text_key(e.text) not in curated]
         quality.replaced = [
             Dropped(text=e.text, intent=e.intent, reason="relabelled", detail=f"curated as {curated[text_key(e.text)]}")
@@ -166,9 +168,9 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
         quality.seed = len(shipped)
         log.info("curated examples: %s", quality.summary())
     else:
-        seed = load_examples(train_path)
+        seed = load_examples(train_path, slots)
     examples = dedupe(seed + extra)
-    test = load_examples(test_path) if test_path.exists() else []
+    test = load_examples(test_path, slots) if test_path.exists() else []
     labels = sorted({e.intent for e in examples})
     label2id = {label: i for i, label in enumerate(labels)}
     train, dev = split_dev(dedupe(seed) if extra else examples, args.dev_fraction, args.seed)

@@ -34,6 +34,7 @@ from assistant.shop.profile import ShopProfile
 from assistant.supervision import CuratedRecord
 from assistant.taxonomy import Taxonomy
 from finetune.intent_data import load_examples
+from finetune.intent_slots import ShopSlots
 
 Kind = Literal["faq", "policy", "product", "followup", "clarify", "dont_know", "refusal", "handoff", "curated"]
 MAX_ANSWER_CHARS = 700
@@ -121,7 +122,6 @@ _CLARIFY = [
     "How heavy is it?",
     "can I wash it in the machine?",
 ]
-CLARIFY_ANSWER = "Which product do you mean? Tell me its name and I'll give you the price, sizes and colours in stock."
 
 
 def _short_name(product: Product) -> str:
@@ -129,8 +129,9 @@ def _short_name(product: Product) -> str:
 
 
 def _product_examples(
-    kb: KnowledgeBase, rng: random.Random, passages: dict[str, Passage], wording: CatalogueWording
+    kb: KnowledgeBase, rng: random.Random, passages: dict[str, Passage], wording: CatalogueWording, which: str
 ) -> list[ReplyExample]:
+    """Product questions with their catalogue answers; ``which`` asks which product a vague question means."""
     out: list[ReplyExample] = []
     products = [p for p in kb.products if f"product:{p.sku}" in passages]
     for product in products:
@@ -168,9 +169,7 @@ def _product_examples(
         )
     for question in _CLARIFY * 5:
         context = rng.sample([passages[f"product:{p.sku}"] for p in products], k=1)
-        out.append(
-            ReplyExample(kind="clarify", question=question, answer=CLARIFY_ANSWER, passages=[_ctx(p) for p in context])
-        )
+        out.append(ReplyExample(kind="clarify", question=question, answer=which, passages=[_ctx(p) for p in context]))
     return out
 
 
@@ -255,14 +254,15 @@ def build_seed(
     rng = random.Random(seed)
     passages = {p.id: p for p in kb.passages()}
     wording = prompts.catalogue.wording(_shop(prompts).currency_symbol)
-    out = _article_examples(kb, rng, passages) + _product_examples(kb, rng, passages, wording)
+    which = prompts.responses.render("which_product")
+    out = _article_examples(kb, rng, passages) + _product_examples(kb, rng, passages, wording, which)
     out += _paraphrase_examples(kb, rng, passages)
     responses = prompts.responses
     shop = _shop(prompts).name
     dont_know = responses.render("dont_know", shop_name=shop)
     out = [e.model_copy(update={"answer": dont_know}) if e.kind == "dont_know" else e for e in out]
 
-    examples = load_examples(intent_train)
+    examples = load_examples(intent_train, ShopSlots.of(shop, [p.name for p in kb.products]))
     contact = passages.get(taxonomy.answer("human_agent") or "")
     contact_text = curated_answer(contact, kb) if contact else ""
     plain = [p for p in passages.values() if not p.parent]

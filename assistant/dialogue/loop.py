@@ -118,17 +118,8 @@ class Assistant:
     def load(cls, settings: Settings | None = None, warm: bool = True) -> Assistant:
         """Build the assistant from an installation prepared by ``python -m assistant prepare``."""
         settings = settings or Settings()
-        intents = ModelRegistry(settings.models_dir / "intents").active()
-        if intents is None:
-            raise ModelMissingError(
-                f"no trained intent classifier in {settings.models_dir / 'intents'}; run: python -m finetune intents"
-            )
+        intents, feelings = parts.active(settings, "intents"), parts.active(settings, "sentiment")
         adapter = settings.adapter or ModelRegistry(settings.models_dir / "replies").active()
-        feelings = ModelRegistry(settings.models_dir / "sentiment").active()
-        if feelings is None:
-            raise ModelMissingError(
-                f"no sentiment model in {settings.models_dir / 'sentiment'}; run: python -m finetune sentiment"
-            )
         profile = load_profile(settings.knowledge_dir)
         knowledge = load_knowledge(settings.knowledge_dir)
         for problem in knowledge.problems:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
+from assistant.errors import ModelMissingError
 from assistant.generation import ReplyGenerator
 from assistant.hours import OpeningHours
 from assistant.intents import IntentClassifier
 from assistant.knowledge import KnowledgeBase
+from assistant.registry import ModelRegistry
 from assistant.settings import Settings
 from assistant.shop.actions import OrderActions
 from assistant.shop.desk import OrderDesk
@@ -20,6 +23,15 @@ from assistant.shop.store import ShopDB
 from assistant.shop.wording import WORDING_FILE, OrderWording
 
 log = logging.getLogger(__name__)
+
+
+def active(settings: Settings, kind: Literal["intents", "sentiment"]) -> Path:
+    """The active model of a kind, or a one-line error naming the command that trains one."""
+    folder = ModelRegistry(settings.models_dir / kind).active()
+    if folder is None:
+        what = "trained intent classifier" if kind == "intents" else "sentiment model"
+        raise ModelMissingError(f"no {what} in {settings.models_dir / kind}; run: python -m finetune {kind}")
+    return folder
 
 
 def classifier(settings: Settings, folder: Path, knowledge: KnowledgeBase) -> IntentClassifier:

@@ -5,9 +5,10 @@
     plan = actions.plan_cancel(104233, reason="ordered twice")      # a CancelPlan, or a Refusal with its kind
     result = actions.apply(plan, actor="assistant", turn_id="...")  # re-checked and written in one transaction
 
-Reading (``status``, ``refund_status``) and planning never write. ``apply`` writes the change, the order's new state
-and an audit row (who, when, before, after, turn id) in one transaction, after checking the policy again against
-the order as it is then. The dialogue loop only calls ``apply`` with a plan the verified customer said yes to.
+Reading (``status``, ``refund_status``: :mod:`assistant.shop.status`) and planning never write. ``apply``
+writes the change, the order's new state and an audit row (who, when, before, after, turn id) in one
+transaction, after checking the policy again against the order as it is then. The dialogue loop only calls
+``apply`` with a plan the verified customer said yes to.
 
 The rules are :class:`~assistant.shop.policy.ShopPolicy` (numbers from ``knowledge/shop.yaml``); the sentences are
 ``prompts/orders.yaml``; every write is :mod:`assistant.shop.writes`.
@@ -39,8 +40,9 @@ from assistant.shop.plans import (
 )
 from assistant.shop.policy import ShopPolicy
 from assistant.shop.records import Address, Customer, Order, OrderItem
+from assistant.shop.status import OrderStatus
 from assistant.shop.store import ShopDB
-from assistant.shop.wording import OrderWording
+from assistant.shop.wording import OrderWording, money, variant_label
 
 __all__ = ["OrderActions", "Plan", "Refusal", "ItemChange", "PolicyError", "UnknownOrderError", "money"]
 QUANTITY_RANGE = (1, 99)
@@ -51,14 +53,6 @@ def _fold(text: str) -> str:
     """Lowercase without accents or extra spaces: 'Jürgen  Müller' ~ 'jurgen muller'."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return " ".join(plain.lower().replace("-", " ").split())
-
-
-def money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
-
-
-def _variant(color: str, size: str | None) -> str:
-    return f"{color}{f' {size}' if size else ''}"
 
 
 class OrderActions:
@@ -81,8 +75,10 @@ class OrderActions:
         self.db = db
         self.now = now or (lambda: datetime.now(UTC))
         self.policy = policy or ShopPolicy.installed()
-        self.say = (wording or OrderWording.installed()).say
-        self._paid_to = (wording or OrderWording.installed()).paid_to
+        wording = wording or OrderWording.installed()
+        self.say = wording.say
+        self._paid_to = wording.paid_to
+        self.reading = OrderStatus(db, self.now, self.policy, wording)
 
     # --- identity ---------------------------------------------------------------
 
@@ -110,77 +106,19 @@ class OrderActions:
                 return customer
         return None
 
-    # --- reading ------------------------------------------------------------------
+    # --- reading (assistant.shop.status) ------------------------------------------
 
     def status(self, order_id: int | str) -> str:
         """Items, status, tracking and expected delivery of an order, as a reply."""
-        order = self._order(order_id)
-        total = money(order.total, order.currency)
-        items = "; ".join(i.label for i in order.items)
-        lines = [
-            self.say("status_header", order=order.id, placed=f"{order.placed_at:%d %b %Y}", items=items, total=total)
-        ]
-        parcel = order.fulfilment
-        if order.status in ("pending", "processed"):
-            lines.append(self.say(f"status_{order.status}"))
-        elif order.status == "shipped" and parcel:
-            last = parcel.last_event
-            late = self.late_parcel(order.id)
-            lines.append(
-                self.say(
-                    "status_shipped",
-                    shipped=f"{parcel.shipped_at:%d %b}",
-                    carrier=parcel.carrier,
-                    tracking=parcel.tracking_number,
-                    expected=f"{parcel.expected_delivery:%a %d %b}" if parcel.expected_delivery else "",
-                    days_late=late.days_late if late else None,  # due Friday, not there Saturday: overdue
-                    last=(last.description or last.status) if last else "",
-                    last_at=f"{last.at:%d %b %H:%M}" if last else "",
-                )
-            )
-            if late:
-                lines.append(self._late_procedure(late))
-        elif order.status == "delivered" and order.delivered_at:
-            deadline = self.policy.return_deadline(order)
-            open_until = f"{deadline:%d %b %Y}" if deadline and deadline > self.now() else ""
-            lines.append(self.say("status_delivered", delivered=f"{order.delivered_at:%d %b %Y}", deadline=open_until))
-        elif order.status == "cancelled":
-            when = f"{order.cancelled_at:%d %b %Y}" if order.cancelled_at else ""
-            lines.append(self.say("status_cancelled", cancelled=when))
-        else:
-            lines.append(self.say("status_closed", status=order.status, refunds=self.refund_status(order.id)))
-        return " ".join(lines)
+        return self.reading.status(order_id)
 
     def late_parcel(self, order_id: int | str) -> LateParcel | None:
         """The delay of a shipped order past its expected delivery day; None when it is not late."""
-        return self.policy.late_parcel(self._order(order_id), self.now().date())
-
-    def _late_procedure(self, late: LateParcel) -> str:
-        """The shipping policy's late-parcel steps for this parcel."""
-        outcome = self.say("late_outcome")
-        if late.search_due:
-            return self.say("late_search_now", outcome=outcome)
-        return self.say("late_wait", search_from=f"{late.search_from:%a %d %b}", outcome=outcome)
+        return self.reading.late_parcel(order_id)
 
     def refund_status(self, order_id: int | str) -> str:
         """Returns and refunds of an order, as a reply."""
-        order = self._order(order_id)
-        paid_to = self._paid_to(order.payment_method)
-        parts = [
-            self.say(
-                "refund_issued",
-                amount=money(r.amount, order.currency),
-                paid_to=paid_to,
-                issued=f"{r.issued_at:%d %b %Y}",
-            )
-            for r in order.all_refunds
-        ]
-        for r in (r for r in order.returns if r.refund is None):
-            if r.status == "received" and r.received_at:
-                parts.append(self.say("return_arrived", received=f"{r.received_at:%d %b}", paid_to=paid_to))
-            else:
-                parts.append(self.say("return_on_its_way", registered=f"{r.registered_at:%d %b}", paid_to=paid_to))
-        return " ".join(parts) or self.say("no_refund", order=order.id)
+        return self.reading.refund_status(order_id)
 
     # --- planning -------------------------------------------------------------------
 
@@ -244,13 +182,13 @@ class OrderActions:
                 "change_item",
                 order,
                 RefusalKind.no_such_variant,
-                self.say("no_such_variant", product=item.name, variant=_variant(color, size)),
+                self.say("no_such_variant", product=item.name, variant=variant_label(color, size)),
             )
         needed = quantity - item.quantity if same_variant else quantity
         if needed > stock:
-            text = self.say("low_stock", product=item.name, variant=_variant(color, size), stock=stock)
+            text = self.say("low_stock", product=item.name, variant=variant_label(color, size), stock=stock)
             return self._refusal("change_item", order, RefusalKind.out_of_stock, text)
-        new_label = f"{quantity} x {item.name} ({_variant(color, size)})"
+        new_label = f"{quantity} x {item.name} ({variant_label(color, size)})"
         summary = self.say("plan_change_item", item=item.label, order=order.id, new=new_label)
         return ChangeItemPlan(
             order_id=order.id, summary=summary, line=item.line, color=color, size=size, quantity=quantity
@@ -303,7 +241,7 @@ class OrderActions:
             chosen.append((item, qty))
         if not chosen:
             return self._refusal(action, order, RefusalKind.already_returned, self.say("all_returned", order=order.id))
-        what = "; ".join(f"{q} x {i.name} ({_variant(i.color, i.size)})" for i, q in chosen)
+        what = "; ".join(f"{q} x {i.name} ({variant_label(i.color, i.size)})" for i, q in chosen)
         picked = {str(i.line): q for i, q in chosen}
         reason = reason.strip()[:200] or "none"
         if exchange:
@@ -312,12 +250,12 @@ class OrderActions:
             size = exchange.size if exchange.size is not None else item.size
             stock = self.db.variant_stock(item.sku, color, size)
             if not stock:
-                variant = _variant(color, size)
+                variant = variant_label(color, size)
                 text = self.say("cannot_exchange", product=item.name, variant=variant, sold_out=stock == 0)
                 kind = RefusalKind.out_of_stock if stock == 0 else RefusalKind.no_such_variant
                 return self._refusal(action, order, kind, text)
             summary = self.say(
-                "plan_exchange", what=what, order=order.id, product=item.name, variant=_variant(color, size)
+                "plan_exchange", what=what, order=order.id, product=item.name, variant=variant_label(color, size)
             )
             return ExchangePlan(order_id=order.id, summary=summary, lines=picked, reason=reason, color=color, size=size)
         amount = sum((i.unit_price * q for i, q in chosen), Decimal("0.00"))
@@ -389,12 +327,12 @@ class OrderActions:
                     return self.say("item_removed", item=item.label, order=order.id, total=money(total, order.currency))
                 assert plan.color is not None and plan.quantity is not None  # a planned change names them
                 color, total = writes.change_item(db, order, item, (plan.color, plan.size, plan.quantity), now)
-                new = f"{plan.quantity} x {item.name} ({_variant(color or plan.color, plan.size)})"
+                new = f"{plan.quantity} x {item.name} ({variant_label(color or plan.color, plan.size)})"
                 return self.say("item_changed", order=order.id, new=new, total=money(total, order.currency))
             case ExchangePlan():
                 line = int(next(iter(plan.lines)))
                 item = next(i for i in order.items if i.line == line)
-                reason = f"exchange for {_variant(plan.color, plan.size)}: {plan.reason}"
+                reason = f"exchange for {variant_label(plan.color, plan.size)}: {plan.reason}"
                 rid = writes.register_return(db, order, {line: 1}, reason, now, (item.sku, plan.color, plan.size))
                 return self.say("return_registered", what="exchange", order=order.id, return_id=rid)
             case ReturnPlan():

@@ -11,6 +11,7 @@ another, or a missing or unknown entry, fails at load time with one line naming 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,15 @@ class OrderWording:
     def paid_to(self, method: str) -> str:
         """Where a refund goes: "PayPal", "your card"."""
         return self.payment_names.get(method, method)
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """An amount as order texts state it: "1,249.00 EUR"."""
+    return f"{amount:,.2f} {currency}"
+
+
+def variant_label(color: str, size: str | None) -> str:
+    return f"{color}{f' {size}' if size else ''}"
 
 
 def _duration(minutes: int) -> str:

@@ -10,6 +10,7 @@ from assistant.intents import IntentClassifier
 from assistant.registry import ModelCard, ModelRegistry
 from assistant.settings import Settings
 from finetune.intent_data import Example, dedupe, load_examples, split_dev
+from finetune.intent_slots import shop_slots
 from finetune.intents import IntentTrainArgs, train_intents
 
 TRAIN = {
@@ -69,14 +70,15 @@ def test_train_save_load_same_predictions(tmp_path: Path) -> None:
 
 def test_shipped_training_data_is_complete() -> None:
     settings = Settings()
-    examples = load_examples(settings.intent_data_dir / "train")
+    slots = shop_slots(settings.knowledge_dir)
+    examples = load_examples(settings.intent_data_dir / "train", slots)
     from assistant.taxonomy import load_taxonomy
 
     labels = set(load_taxonomy(settings.taxonomy_file).intents)
     counts = {label: sum(e.intent == label for e in examples) for label in labels}
     assert set(counts) == {e.intent for e in examples}
     assert min(counts.values()) >= 60 and counts["out_of_scope"] >= 400
-    test = load_examples(settings.intent_data_dir / "test.jsonl")
+    test = load_examples(settings.intent_data_dir / "test.jsonl", slots)
     assert {e.intent for e in test} == labels
     train_texts = {e.text.lower() for e in examples}
     assert sum(e.text.lower() in train_texts for e in test) == 0
@@ -87,8 +89,9 @@ def test_test_set_is_not_a_paraphrase_of_training_lines() -> None:
     from rapidfuzz import fuzz, process, utils
 
     settings = Settings()
-    train = [e.text for e in load_examples(settings.intent_data_dir / "train")]
-    test = [e.text for e in load_examples(settings.intent_data_dir / "test.jsonl")]
+    slots = shop_slots(settings.knowledge_dir)
+    train = [e.text for e in load_examples(settings.intent_data_dir / "train", slots)]
+    test = [e.text for e in load_examples(settings.intent_data_dir / "test.jsonl", slots)]
     close = process.cdist(train, test, scorer=fuzz.ratio, processor=utils.default_process, score_cutoff=90)
     pairs = [(train[i], test[j]) for i, j in zip(*close.nonzero(), strict=True)]
     assert pairs == []
