@@ -33,6 +33,7 @@ RESPONSE_VARS = {
     "fallback": {"shop_name"},
     "ask_order_number": {"shop_name"},
     "offer_order_check": {"shop_name"},
+    "which_product": {"shop_name"},
     "about_order": {"order_number", "answer"},
     "product_unknown": {"shop_name", "product", "term", "said"},
     "handoff": {"shop_name", "contact", "answer"},
