@@ -25,6 +25,8 @@ from pydantic import BaseModel
 
 from assistant.errors import AssistantError
 
+TRAIN_FILLS = 1
+"""Copies per example with a product slot in training. Two were measured (2026-12-02): no better than one."""
 SLOT = re.compile(r"\{(product|item|items)(2?)\}|\{shop\}")
 _UNIT = re.compile(r"^(?:\d.*|ml|l|lb|kg|g|cm|mm|oz)$", re.I)
 # a last word that says too little alone: the word before it goes with it ("sleeping bag", "cake tin")
@@ -63,18 +65,21 @@ class ShopSlots(BaseModel):
 
     shop: str
     products: list[SlotProduct]
+    fills: int = 1
+    """How many copies of an example with a product slot, each with other products (training: ``TRAIN_FILLS``)."""
 
     @classmethod
     def of(cls, shop: str, product_names: list[str]) -> ShopSlots:
         return cls(shop=shop, products=[slot_product(name) for name in product_names])
 
-    def fill(self, text: str) -> str:
-        """``text`` with every slot filled; the same text always gets the same words."""
+    def fill(self, text: str, copy: int = 0) -> str:
+        """``text`` with every slot filled; the same text (and copy) always gets the same words."""
         if "{" not in text or not SLOT.search(text):
             return text
         if not self.products and SLOT.search(text.replace("{shop}", "")):
             raise AssistantError(f"{text!r}: names a product, and the shop's catalogue has none to fill it with")
-        rng = random.Random(int(hashlib.sha256(text.encode()).hexdigest()[:12], 16))
+        seed = text if copy == 0 else f"{text}#{copy}"
+        rng = random.Random(int(hashlib.sha256(seed.encode()).hexdigest()[:12], 16))
         first = rng.choice(self.products) if self.products else _NONE
         others = [p for p in self.products if p.name != first.name] or [first]
         chosen = {"": first, "2": rng.choice(others)}
@@ -91,6 +96,12 @@ class ShopSlots(BaseModel):
 
 
 _NONE = SlotProduct(name="", short="", item="", items="")
+
+
+def filled(slots: ShopSlots, text: str) -> list[str]:
+    """Every copy of ``text`` that training sees: one, or ``fills`` where it names a product or an item."""
+    copies = slots.fills if SLOT.search(text.replace("{shop}", "")) else 1
+    return list(dict.fromkeys(slots.fill(text, n) for n in range(copies)))
 
 
 def _as_written(p: SlotProduct, rng: random.Random) -> str:
@@ -115,7 +126,7 @@ def slot_product(name: str) -> SlotProduct:
     return SlotProduct(name=name, short=short, item=item, items=_plural(item))
 
 
-def shop_slots(knowledge_dir: Path) -> ShopSlots:
+def shop_slots(knowledge_dir: Path, fills: int = 1) -> ShopSlots:
     """The slots of the shop whose knowledge folder this is (its ``shop.yaml`` and catalogue).
 
     Raises:
@@ -126,4 +137,9 @@ def shop_slots(knowledge_dir: Path) -> ShopSlots:
 
     profile = load_profile(knowledge_dir)
     products = load_knowledge(knowledge_dir).products
-    return ShopSlots.of(profile.name, [p.name for p in products])
+    return ShopSlots.of(profile.name, [p.name for p in products]).model_copy(update={"fills": fills})
+
+
+def training_slots(knowledge_dir: Path) -> ShopSlots:
+    """The slots as training fills them: ``TRAIN_FILLS`` copies of an example that names a product."""
+    return shop_slots(knowledge_dir, TRAIN_FILLS)

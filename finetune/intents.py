@@ -22,7 +22,7 @@ from assistant.spelling import SpellingNormalizer, SpellingVocabulary
 from assistant.taxonomy import OUT_OF_SCOPE
 from finetune.data_quality import Dropped, clean_examples, text_key
 from finetune.intent_data import Example, data_hash, dedupe, load_examples, split_dev, with_typos
-from finetune.intent_slots import shop_slots
+from finetune.intent_slots import shop_slots, training_slots
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
     test_path = args.test or settings.intent_data_dir / "test.jsonl"
     base = args.base_model or minilm_dir()
     quality = None
-    slots = shop_slots(settings.knowledge_dir)
+    slots = training_slots(settings.knowledge_dir)
     extra = list(args.extra_examples)
     if extra:  # curated messages from the log: checked, redacted, and they override seed labels for the same text
         extra, quality = clean_examples(extra)
@@ -170,7 +170,7 @@ def train_intents(args: IntentTrainArgs, settings: Settings | None = None) -> Pa
     else:
         seed = load_examples(train_path, slots)
     examples = dedupe(seed + extra)
-    test = load_examples(test_path, slots) if test_path.exists() else []
+    test = load_examples(test_path, shop_slots(settings.knowledge_dir)) if test_path.exists() else []
     labels = sorted({e.intent for e in examples})
     label2id = {label: i for i, label in enumerate(labels)}
     train, dev = split_dev(dedupe(seed) if extra else examples, args.dev_fraction, args.seed)

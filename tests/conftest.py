@@ -55,13 +55,14 @@ def shared_models() -> Path:
     from assistant.models import prepare_lm
     from assistant.registry import ModelCard, ModelRegistry
     from finetune.intent_data import data_hash, dedupe, load_examples
-    from finetune.intent_slots import shop_slots
+    from finetune.intent_slots import training_slots
     from finetune.intents import IntentTrainArgs, train_intents
 
     settings = _settings(CACHE)
     prepare_lm(settings.lm_dir)
     registry = ModelRegistry(settings.models_dir / "intents")
-    wanted = data_hash(dedupe(load_examples(settings.intent_data_dir / "train", shop_slots(settings.knowledge_dir))))
+    slots = training_slots(settings.knowledge_dir)
+    wanted = data_hash(dedupe(load_examples(settings.intent_data_dir / "train", slots)))
     defaults = {k: v for k, v in asdict(IntentTrainArgs()).items() if k not in {"train", "test", "base_model"}}
     defaults.pop("extra_examples")
     active = registry.active()

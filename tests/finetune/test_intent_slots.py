@@ -1,6 +1,5 @@
-"""The intent examples name no shop's products: slots filled from the catalogue of the shop being trained."""
+"""Intent examples with slots for the shop's own words, filled from the catalogue of the shop being trained."""
 
-import re
 from pathlib import Path
 
 import pytest
@@ -61,17 +60,6 @@ def _demo_names() -> set[str]:
 PLACES = {"bergen", "tromsø", "lofoten", "troll"}
 
 
-@pytest.mark.parametrize("data", ["train", "test.jsonl"])
-def test_the_shipped_examples_name_no_product_of_the_demo_shop(data: str) -> None:
-    neutral = ShopSlots.of("Acme", ["Zork Widget"])
-    names = _demo_names()
-    examples = load_examples(Settings().intent_data_dir / data, neutral)
-    named = [e.text for e in examples if names & set(re.findall(r"[\wøæå]+", e.text.lower()))]
-    assert named == []
-    outdoor = [e.text for e in examples if re.search(r"\boutdoor", e.text, re.I)]
-    assert outdoor == []
-
-
 def test_the_taxonomy_examples_name_no_product_of_the_demo_shop() -> None:
     taxonomy = yaml.safe_load(Settings().taxonomy_file.read_text(encoding="utf-8"))
     names = _demo_names() | {"jacket", "boots", "tent", "socks", "fleece", "hiker", "sleeping"}
@@ -79,12 +67,17 @@ def test_the_taxonomy_examples_name_no_product_of_the_demo_shop() -> None:
     assert named == []
 
 
-def test_each_shop_trains_on_its_own_products() -> None:
-    demo = load_examples(Settings().intent_data_dir / "train", shop_slots(REPO_ROOT / "knowledge"))
-    second = load_examples(Settings().intent_data_dir / "train", shop_slots(SECOND_SHOP))
-    assert len(demo) == len(second)
-    changed = [(a.text, b.text) for a, b in zip(demo, second, strict=True) if a.text != b.text]
-    assert len(changed) > 600  # every example with a product, an item or the shop's name
-    assert sum("Hearth & Home" in b for _, b in changed) >= 20 and not any("Fjord & Pine" in b for _, b in changed)
-    kitchen = {p.item for p in shop_slots(SECOND_SHOP).products}
-    assert sum(any(item in b for item in kitchen) for _, b in changed) > 500
+def test_training_sees_an_example_that_names_a_product_with_two_products(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text('intent: cancel_order\nexamples:\n  - "cancel the {product} please"\n  - "cancel my order"\n')
+    slots = ShopSlots.of("Acme", ["Zork Widget", "Quux Gadget", "Blorp Gizmo", "Frob Doohickey"])
+    once = load_examples(path, slots)
+    twice = load_examples(path, slots.model_copy(update={"fills": 2}))
+    assert len(once) == 2 and len(twice) == 3 and twice[0].text == once[0].text  # the first copy is the usual fill
+    assert twice[1].text != twice[0].text and twice[2].text == "cancel my order"
+
+
+def test_a_knowledge_folder_supplies_its_name_and_products() -> None:
+    slots = shop_slots(SECOND_SHOP)
+    assert slots.shop == "Hearth & Home" and len(slots.products) >= 30
+    assert "Hollis loaf tin" in {p.short for p in slots.products}
