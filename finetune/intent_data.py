@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from assistant.errors import AssistantError
-from finetune.intent_slots import SLOT, ShopSlots, filled
+from finetune.intent_slots import SLOT, ShopSlots
 
 
 class Example(BaseModel):
@@ -72,7 +72,7 @@ def load_examples(path: Path, slots: ShopSlots | None = None) -> list[Example]:
         raise AssistantError(f"{path}: no such file or folder")
     examples = _from_jsonl(path) if path.suffix == ".jsonl" else _from_yaml(path)
     if slots is not None:
-        return [e.model_copy(update={"text": text}) for e in examples for text in filled(slots, e.text)]
+        return [e.model_copy(update={"text": text}) for e in examples for text in slots.copies(e.text)]
     unfilled = next((e for e in examples if SLOT.search(e.text)), None)
     if unfilled is not None:
         raise AssistantError(f"{path}: {unfilled.text!r} has a slot and no shop was given to fill it")

@@ -72,6 +72,11 @@ class ShopSlots(BaseModel):
     def of(cls, shop: str, product_names: list[str]) -> ShopSlots:
         return cls(shop=shop, products=[slot_product(name) for name in product_names])
 
+    def copies(self, text: str) -> list[str]:
+        """Every copy of ``text`` that training sees: one, or ``fills`` where it names a product or an item."""
+        n = self.fills if SLOT.search(text.replace("{shop}", "")) else 1
+        return list(dict.fromkeys(self.fill(text, copy) for copy in range(n)))
+
     def fill(self, text: str, copy: int = 0) -> str:
         """``text`` with every slot filled; the same text (and copy) always gets the same words."""
         if "{" not in text or not SLOT.search(text):
@@ -96,12 +101,6 @@ class ShopSlots(BaseModel):
 
 
 _NONE = SlotProduct(name="", short="", item="", items="")
-
-
-def filled(slots: ShopSlots, text: str) -> list[str]:
-    """Every copy of ``text`` that training sees: one, or ``fills`` where it names a product or an item."""
-    copies = slots.fills if SLOT.search(text.replace("{shop}", "")) else 1
-    return list(dict.fromkeys(slots.fill(text, n) for n in range(copies)))
 
 
 def _as_written(p: SlotProduct, rng: random.Random) -> str:
